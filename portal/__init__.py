@@ -1,0 +1,82 @@
+"""The school improvement portal: ``create_app`` builds it."""
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from portal import config, security
+from portal.extensions import csrf, db, htmx, login_manager, migrate
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+    if app.config["BEHIND_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            PackageLoader("portal"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from portal.auth import passwords
+
+    passwords.configure(app.config["PASSWORD_HASH_PROFILE"])
+    _import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_folder()), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    WTFormsHelpers(app)
+    security.init_app(app)
+
+    from portal import templating
+
+    templating.init_app(app)
+
+    from portal.admin import audit_views, school_views, term_views, user_views  # noqa: F401
+    from portal.admin import bp as admin_bp
+    from portal.auth import bp as auth_bp
+    from portal.auth import views as _auth_views  # noqa: F401
+    from portal.errors import bp as errors_bp
+    from portal.home import bp as home_bp
+    from portal.home import views as _home_views  # noqa: F401
+    from portal.schools import bp as schools_bp
+    from portal.schools import views as _school_views  # noqa: F401
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(schools_bp)
+    app.register_blueprint(admin_bp)
+
+    from portal import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _import_models():
+    """Import every model so metadata (and Alembic) see the whole schema."""
+    from portal import audit  # noqa: F401
+    from portal.auth import models as _auth  # noqa: F401
+    from portal.schools import models as _schools  # noqa: F401
+    from portal.terms import models as _terms  # noqa: F401
+
+
+def _migrations_folder():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,112 @@
+"""The one place that decides who may do what, at which school.
+
+Views never test roles themselves: each is wrapped in exactly one of the
+decorators below, which tag the view with the rule that guards it.  The access
+matrix test walks ``app.url_map`` and fails on any endpoint without a tag.
+
+A person with no role at a school gets 404 for its pages, never a hint that
+the school exists.
+"""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.schools.models import GOVERNANCE, SCHOOL_LEADERS, Role, School, SchoolRole
+
+
+# --- plain predicates: views, templates and tests all ask these -----------------
+
+def roles_at(user, school) -> set[Role]:
+    """The roles ``user`` holds at ``school`` (uses the loaded relationship when there is one)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return {r.role for r in school.roles if r.user_id == user.id}
+
+
+def is_la_admin(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_la_admin)
+
+
+def may_view_school(user, school) -> bool:
+    return is_la_admin(user) or bool(roles_at(user, school))
+
+
+def may_lead_school(user, school) -> bool:
+    """Headteacher or senior leader: submits the school's own work."""
+    return bool(roles_at(user, school) & SCHOOL_LEADERS)
+
+
+def is_school_adviser(user, school) -> bool:
+    return Role.ADVISER in roles_at(user, school)
+
+
+def is_school_governance(user, school) -> bool:
+    return bool(roles_at(user, school) & GOVERNANCE)
+
+
+def visible_schools_query(user):
+    """A select of the schools ``user`` may see: every school for the LA admin."""
+    query = select(School).where(School.active.is_(True)).order_by(School.name)
+    if is_la_admin(user):
+        return query
+    member_of = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id)
+    return query.where(School.id.in_(member_of))
+
+
+# --- decorators: one per view -----------------------------------------------------
+
+def _tag(view, rule):
+    view.access_rule = rule
+    return view
+
+
+def public(view):
+    """Anyone, signed in or not (sign-in page, static help)."""
+    return _tag(view, "public")
+
+
+def signed_in(view):
+    """Any signed-in person; the view shows only what is theirs."""
+    return _tag(login_required(view), "signed_in")
+
+
+def la_admin_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not is_la_admin(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return _tag(login_required(wrapper), "la_admin")
+
+
+def school_access(permission=may_view_school):
+    """Load ``school_id`` from the URL into ``school``; 404 without a role there, 403 without permission."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, school_id, **kwargs):
+            school = db.session.get(School, school_id)
+            if school is None or not may_view_school(current_user, school):
+                abort(404)
+            if not permission(current_user, school):
+                abort(403)
+            return view(*args, school=school, **kwargs)
+
+        return _tag(login_required(wrapper), f"school:{permission.__name__}")
+
+    return decorator
+
+
+def template_helpers():
+    """Predicates templates may call to decide what to show (not what to allow)."""
+    return {
+        "is_la_admin": is_la_admin,
+        "may_view_school": may_view_school,
+        "may_lead_school": may_lead_school,
+        "roles_at": roles_at,
+    }

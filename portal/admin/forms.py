@@ -1,0 +1,152 @@
+"""Forms the LA admin fills in."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovDateInput,
+    GovFileInput,
+    GovPasswordInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from portal.forms_common import strip_whitespace
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from portal.auth.passwords import MINIMUM_LENGTH
+from portal.schools.models import OFSTED_GRADES, PHASES, ROLE_LABELS
+
+
+class UserForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the person's full name"), Length(max=200, message="Full name must be 200 characters or fewer")],
+    )
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[
+            InputRequired(message="Enter the person's email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(message="Enter an email address in the correct format, like name@example.com", check_deliverability=False),
+        ],
+    )
+    is_la_admin = BooleanField(
+        "LA admin: manages schools, users, term dates and sees every school", widget=GovCheckboxInput()
+    )
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        description=f"At least {MINIMUM_LENGTH} characters. Leave blank to keep the current password. Tell the person their password in person or by phone, not by email.",
+        validators=[Optional(), Length(min=MINIMUM_LENGTH, max=200, message=f"Password must be at least {MINIMUM_LENGTH} characters")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class RoleForm(FlaskForm):
+    school_id = SelectField(
+        "School", coerce=int, widget=GovSelect(), validators=[InputRequired(message="Select a school")], validate_choice=True
+    )
+    role = SelectField(
+        "Role",
+        widget=GovSelect(),
+        choices=[("", "Select a role")] + [(role.value, label) for role, label in ROLE_LABELS.items()],
+        validators=[InputRequired(message="Select a role")],
+    )
+    add_role = SubmitField("Add role", widget=GovSubmitInput())
+
+    def validate_school_id(self, field):
+        if not field.data:
+            raise ValidationError("Select a school")
+
+
+class SchoolForm(FlaskForm):
+    urn = IntegerField(
+        "Unique reference number (URN)",
+        widget=GovTextInput(),
+        description="The 6-digit number from Get Information about Schools.",
+        validators=[
+            InputRequired(message="Enter the school's URN"),
+            NumberRange(min=100000, max=999999, message="URN must be a 6-digit number, like 109215"),
+        ],
+    )
+    name = StringField(
+        "School name",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the school's name"), Length(max=200, message="School name must be 200 characters or fewer")],
+    )
+    phase = SelectField(
+        "Phase",
+        widget=GovSelect(),
+        choices=[("", "Select a phase")] + [(p, p) for p in PHASES],
+        validators=[InputRequired(message="Select the school's phase")],
+    )
+    establishment_type = StringField(
+        "Type of establishment",
+        widget=GovTextInput(),
+        description="For example, Academy converter or Community school.",
+        validators=[Optional(), Length(max=120, message="Type must be 120 characters or fewer")],
+    )
+    ofsted_grade = SelectField(
+        "Last Ofsted overall grade",
+        widget=GovSelect(),
+        description="Inspections since November 2025 give no overall grade.",
+        choices=[("", "No overall grade")] + [(g, g) for g in OFSTED_GRADES],
+    )
+    ofsted_inspected_on = DateField(
+        "Date of last Ofsted inspection",
+        widget=GovDateInput(),
+        format="%d %m %Y",
+        description="For example, 27 3 2025",
+        validators=[Optional()],
+    )
+    adviser_id = SelectField("Adviser", coerce=int, widget=GovSelect(), validate_choice=True)
+    submit = SubmitField("Save school", widget=GovSubmitInput())
+
+
+class GiasImportForm(FlaskForm):
+    la_code = StringField(
+        "Local authority code",
+        widget=GovTextInput(),
+        description="The 3-digit code in the LA (code) column, for example 870 for Reading.",
+        validators=[InputRequired(message="Enter the local authority code"), Regexp(r"^\d{3}$", message="Local authority code must be 3 digits, like 870")],
+    )
+    gias_file = FileField(
+        "Establishment file from Get Information about Schools",
+        widget=GovFileInput(),
+        description="The CSV file as downloaded from GIAS (edubasealldata or a search extract).",
+        validators=[FileRequired(message="Select a GIAS CSV file"), FileAllowed(["csv"], message="The selected file must be a CSV")],
+    )
+    submit = SubmitField("Import schools", widget=GovSubmitInput())
+
+
+def _half_term_date(label, message):
+    return DateField(label, widget=GovDateInput(), format="%d %m %Y", validators=[InputRequired(message=message)])
+
+
+class TermDatesForm(FlaskForm):
+    start_year = IntegerField(
+        "Academic year starting in",
+        widget=GovTextInput(),
+        description="For 2026 to 2027, enter 2026.",
+        validators=[InputRequired(message="Enter the year the academic year starts"), NumberRange(min=2000, max=2100, message="Enter a year between 2000 and 2100")],
+    )
+    submit = SubmitField("Save term dates", widget=GovSubmitInput())
+
+
+# Two date fields per half term: starts_1, ends_1 ... starts_6, ends_6.
+for _number, _name in enumerate(["Autumn 1", "Autumn 2", "Spring 1", "Spring 2", "Summer 1", "Summer 2"], start=1):
+    setattr(TermDatesForm, f"starts_{_number}", _half_term_date(f"{_name}: first day", f"Enter the first day of {_name}"))
+    setattr(TermDatesForm, f"ends_{_number}", _half_term_date(f"{_name}: last day", f"Enter the last day of {_name}"))
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    school_id = SelectField("School", coerce=int, widget=GovSelect(), validators=[Optional()])
+    user_id = SelectField("User", coerce=int, widget=GovSelect(), validators=[Optional()])

@@ -1,0 +1,131 @@
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.access import la_admin_required
+from portal.admin import bp
+from portal.admin.forms import RoleForm, UserForm
+from portal.admin.rules import add_role, remove_role, save_user, set_active
+from portal.auth.models import User
+from portal.errors_domain import RuleBroken, attach_to_form
+from portal.extensions import db
+from portal.schools.models import Role, School, SchoolRole
+
+
+def _user_or_404(user_id):
+    return db.get_or_404(User, user_id)
+
+
+def _role_form(formdata=None):
+    form = RoleForm(formdata=formdata)
+    schools = db.session.execute(select(School.id, School.name, School.urn).where(School.active.is_(True)).order_by(School.name)).all()
+    form.school_id.choices = [(0, "Select a school")] + [(s.id, f"{s.name} ({s.urn})") for s in schools]
+    return form
+
+
+@bp.route("/users")
+@la_admin_required
+def users():
+    search = request.args.get("q", "").strip()
+    query = select(User).options(selectinload(User.school_roles).selectinload(SchoolRole.school)).order_by(User.name)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    template = "admin/_user_rows.html" if request.headers.get("HX-Request") else "admin/users.html"
+    return render_template(template, page=page, search=search)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@la_admin_required
+def user_new():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = save_user(None, name=form.name.data, email=form.email.data, is_la_admin=form.is_la_admin.data, password=form.password.data)
+        except RuleBroken as problem:
+            attach_to_form(form, problem, "email")
+        else:
+            db.session.commit()
+            flash(f"{user.name} has been added. Now give them a role at a school.", "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+def _render_edit(user, form, role_form):
+    return render_template("admin/user_form.html", form=form, user=user, role_form=role_form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@la_admin_required
+def user_edit(user_id):
+    user = _user_or_404(user_id)
+    form = UserForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            save_user(user, name=form.name.data, email=form.email.data, is_la_admin=form.is_la_admin.data,
+                      password=form.password.data, acting_user=current_user)
+        except RuleBroken as problem:
+            db.session.rollback()
+            attach_to_form(form, problem, "email")
+        else:
+            db.session.commit()
+            flash(f"Changes to {user.name} have been saved.", "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return _render_edit(user, form, _role_form(formdata=None))
+
+
+@bp.route("/users/<int:user_id>/roles", methods=["POST"])
+@la_admin_required
+def user_role_add(user_id):
+    user = _user_or_404(user_id)
+    role_form = _role_form()
+    if role_form.validate_on_submit():
+        school = db.get_or_404(School, role_form.school_id.data)
+        try:
+            add_role(user, school, Role(role_form.role.data))
+        except RuleBroken as problem:
+            attach_to_form(role_form, problem, "role")
+        else:
+            db.session.commit()
+            flash(f"{user.name} is now {Role(role_form.role.data).label.lower()} at {school.name}.", "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return _render_edit(user, UserForm(obj=user, formdata=None), role_form), 400
+
+
+@bp.route("/users/<int:user_id>/roles/<int:role_id>/remove", methods=["POST"])
+@la_admin_required
+def user_role_remove(user_id, role_id):
+    membership = db.get_or_404(SchoolRole, role_id)
+    if membership.user_id != user_id:
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    description = f"{membership.user.name} is no longer {membership.role.label.lower()} at {membership.school.name}."
+    remove_role(membership)
+    db.session.commit()
+    flash(description, "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@la_admin_required
+def user_deactivate(user_id):
+    return _set_active(user_id, False)
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@la_admin_required
+def user_reactivate(user_id):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id, active):
+    user = _user_or_404(user_id)
+    try:
+        set_active(user, active, current_user)
+    except RuleBroken as problem:
+        flash(problem.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{user.name} has been {'reactivated' if active else 'deactivated'}.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))

@@ -1,0 +1,34 @@
+"""Signing in: the decisions, without the request."""
+
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.auth.models import User
+from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str):
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def authenticate(email: str, password: str):
+    """The active user with this email and password, or None (never saying which part was wrong)."""
+    user = find_user_by_email(email)
+    if not verify_password(user.password_hash if user else None, password):
+        if user is not None:
+            audit.record("auth.sign_in_failed", "Sign-in failed: wrong password", record_type="user", record_id=user.id, user=user)
+        return None
+    if not user.active:
+        audit.record("auth.sign_in_refused", "Sign-in refused: account deactivated", record_type="user", record_id=user.id, user=user)
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_signed_in_at = utcnow()
+    audit.record("auth.signed_in", "Signed in", record_type="user", record_id=user.id, user=user)
+    return user

@@ -1,0 +1,61 @@
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from portal import audit
+from portal.access import public, signed_in
+from portal.auth import bp
+from portal.auth.forms import SignInForm
+from portal.auth.models import User
+from portal.auth.rules import authenticate
+from portal.extensions import db, login_manager
+
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = "Sign in to see that page."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def safe_next(target):
+    """Only follow a ``next`` that stays on this site (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            db.session.commit()
+            form.email.errors.append("Enter a correct email address and password")
+            return render_template("auth/sign_in.html", form=form), 200
+        db.session.commit()
+        login_user(user)
+        return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.route("/sign-out", methods=["POST"])
+@signed_in
+def sign_out():
+    audit.record("auth.signed_out", "Signed out", record_type="user", record_id=current_user.id)
+    db.session.commit()
+    logout_user()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))

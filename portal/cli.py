@@ -1,0 +1,64 @@
+"""Commands for an operator: ``flask --app portal <command>``."""
+
+import click
+from flask import current_app
+
+from portal import audit
+from portal.extensions import db
+
+
+def init_app(app):
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(import_gias)
+
+
+@click.command("create-admin")
+@click.option("--email", prompt="Email address")
+@click.option("--name", prompt="Full name")
+@click.password_option()
+def create_admin(email, name, password):
+    """Create the first LA admin (or make an existing user one)."""
+    from portal.admin.rules import save_user
+    from portal.auth.passwords import MINIMUM_LENGTH
+    from portal.auth.rules import find_user_by_email
+
+    if len(password) < MINIMUM_LENGTH:
+        raise click.ClickException(f"The password must be at least {MINIMUM_LENGTH} characters.")
+    audit.cli_actor.set("cli:create-admin")
+    save_user(find_user_by_email(email), name=name, email=email, is_la_admin=True, password=password)
+    db.session.commit()
+    click.echo(f"{email} is an LA admin.")
+
+
+@click.command("demo-data")
+def demo_data():
+    """Load the demo local authority, schools and accounts (once)."""
+    from portal.demo import DEMO_PASSWORD, PEOPLE, load_demo_data
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Refusing to load demo accounts in production.")
+    audit.cli_actor.set("cli:demo-data")
+    if load_demo_data():
+        click.echo(f"Demo data loaded. Every demo account's password is {DEMO_PASSWORD}:")
+        for email, name, *_ in PEOPLE:
+            click.echo(f"  {email}  ({name})")
+    else:
+        click.echo("Demo data is already loaded.")
+
+
+@click.command("import-gias")
+@click.argument("csv_file", type=click.File("rb"))
+@click.option("--la-code", required=True, help="The 3-digit LA code whose open schools to import, e.g. 870.")
+def import_gias(csv_file, la_code):
+    """Import (or update) the open schools of one LA from a GIAS establishment CSV."""
+    from portal.schools.gias import GiasImportError, import_schools
+
+    audit.cli_actor.set("cli:import-gias")
+    try:
+        result = import_schools(csv_file.read(), la_code)
+    except GiasImportError as problem:
+        db.session.rollback()
+        raise click.ClickException(f"Nothing was imported. {problem}") from None
+    db.session.commit()
+    click.echo(f"Imported: {result.summary}.")

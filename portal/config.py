@@ -1,0 +1,86 @@
+"""Configuration in one place, read in one order.
+
+Safe defaults here, then ``instance/config.py``, then environment variables,
+then the mapping a test passes to ``create_app``.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+PLACEHOLDER_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret"}
+
+
+class Defaults:
+    SERVICE_NAME = "School improvement"
+    ORGANISATION_NAME = "Demo Borough Council"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Secure is also set per request whenever the request came over HTTPS
+    # (see security.HttpsAwareSessionInterface).
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 110 * 1024 * 1024
+    PAGE_SIZE = 50
+    BEHIND_PROXY = False
+    ENV_NAME = "development"
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
+
+
+# Environment variables the operator may set, and the config key each sets.
+ENVIRONMENT_KEYS = {
+    "SECRET_KEY": "SECRET_KEY",
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "PORTAL_SERVICE_NAME": "SERVICE_NAME",
+    "PORTAL_ORGANISATION_NAME": "ORGANISATION_NAME",
+    "PORTAL_ENV": "ENV_NAME",
+    "PORTAL_UPLOAD_FOLDER": "UPLOAD_FOLDER",
+}
+BOOLEAN_ENVIRONMENT_KEYS = {
+    "PORTAL_BEHIND_PROXY": "BEHIND_PROXY",
+    "PORTAL_SECURE_COOKIES": "SESSION_COOKIE_SECURE",
+}
+
+
+def load(app, test_config=None):
+    """Fill ``app.config`` from defaults, instance file, environment, test mapping."""
+    app.config.from_object(Defaults)
+    instance = Path(app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.sqlite3'}"
+    app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
+    app.config["MAIL_FOLDER"] = str(instance / "mail")
+    app.config.from_pyfile("config.py", silent=True)
+    for variable, key in ENVIRONMENT_KEYS.items():
+        if os.environ.get(variable):
+            app.config[key] = os.environ[variable]
+    for variable, key in BOOLEAN_ENVIRONMENT_KEYS.items():
+        if os.environ.get(variable):
+            app.config[key] = os.environ[variable].lower() in {"1", "true", "yes", "on"}
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(instance)
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in PLACEHOLDER_SECRET_KEYS:
+        raise RuntimeError("Refusing to start in production with a placeholder SECRET_KEY.")
+
+
+def normalise_database_url(url):
+    """Accept the ``postgres://`` and ``postgresql://`` forms hosts hand out; use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Read the secret key from the instance folder, creating it on first run."""
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

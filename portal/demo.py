@@ -1,0 +1,93 @@
+"""Demo data: one local authority, a dozen schools, a demo account for every role.
+
+Loaded once: running it again changes nothing. Every demo account's password
+is DEMO_PASSWORD (listed in the README); never load demo data in production.
+"""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from portal.auth.models import User
+from portal.auth.passwords import hash_password
+from portal.extensions import db
+from portal.schools.models import LocalAuthority, Role, School, SchoolRole
+from portal.terms.rules import save_term_dates
+
+DEMO_PASSWORD = "demo-password-2026"
+DEMO_LA = ("870", "Demo Borough")
+
+# urn, name, phase, type, Ofsted grade, inspected on, head (GIAS)
+SCHOOLS = [
+    (140001, "Brookside Primary School", "Primary", "Community school", "Requires improvement", date(2023, 2, 20), "Sarah Lewis"),
+    (140002, "Castlefield Academy", "Secondary", "Academy converter", "Good", date(2022, 11, 9), "David Chen"),
+    (140003, "Meadowcroft Nursery School", "Nursery", "Local authority nursery school", "Outstanding", date(2021, 6, 15), "Helen Ward"),
+    (140004, "St Anne's C of E Primary School", "Primary", "Voluntary aided school", "Good", date(2024, 3, 6), "Mark Evans"),
+    (140005, "Kingsway Junior School", "Primary", "Foundation school", "Special Measures", date(2025, 5, 14), "Amina Yusuf"),
+    (140006, "Riverside Infant School", "Primary", "Community school", None, date(2026, 1, 21), "Grace Bell"),
+    (140007, "Oakfield High School", "Secondary", "Voluntary controlled school", "Requires improvement", date(2024, 10, 2), "Peter Novak"),
+    (140008, "Willowbrook All-Through School", "All-through", "Academy sponsor led", "Good", date(2023, 9, 27), "Ruth Campbell"),
+    (140009, "Harbour Lane Special School", "Not applicable", "Community special school", "Outstanding", date(2022, 4, 5), "Sam Patel"),
+    (140010, "Elm Grove Primary School", "Primary", "Academy converter", "Serious Weaknesses", date(2025, 2, 12), "Joanne Reid"),
+    (140011, "Moorlands Sixth Form College", "16 plus", "Foundation school", None, date(2026, 3, 4), "Owen Hughes"),
+    (140012, "Ashdown Middle School", "Middle deemed secondary", "Community school", "Good", date(2023, 12, 1), "Lucy Ford"),
+]
+
+# email, name, LA admin?, [(urn, role), ...]
+PEOPLE = [
+    ("la.admin@example.org", "Alex Morgan", True, []),
+    ("adviser.north@example.org", "Priya Shah", False, [(urn, Role.ADVISER) for urn in (140001, 140003, 140004, 140005, 140006, 140010)]),
+    ("adviser.south@example.org", "Tom Okafor", False, [(urn, Role.ADVISER) for urn in (140002, 140007, 140008, 140009, 140012)]),
+    ("head.brookside@example.org", "Sarah Lewis", False, [(140001, Role.HEADTEACHER)]),
+    ("deputy.brookside@example.org", "Imran Ali", False, [(140001, Role.SENIOR_LEADER)]),
+    ("chair.brookside@example.org", "Margaret Dunn", False, [(140001, Role.CHAIR_OF_GOVERNORS)]),
+    ("governor.brookside@example.org", "Kwame Mensah", False, [(140001, Role.GOVERNOR)]),
+    ("clerk.brookside@example.org", "Jenny Holt", False, [(140001, Role.CLERK), (140005, Role.CLERK)]),
+    ("head.castlefield@example.org", "David Chen", False, [(140002, Role.HEADTEACHER)]),
+    ("exec.head@example.org", "Amina Yusuf", False, [(140005, Role.HEADTEACHER), (140010, Role.HEADTEACHER)]),
+    ("chair.kingsway@example.org", "Robert Lane", False, [(140005, Role.CHAIR_OF_GOVERNORS)]),
+]
+
+# 2026 to 2027: a plausible English year (Easter Sunday 2027 is 28 March).
+TERM_DATES = (
+    2026,
+    [
+        (date(2026, 9, 2), date(2026, 10, 23)),
+        (date(2026, 11, 2), date(2026, 12, 18)),
+        (date(2027, 1, 5), date(2027, 2, 12)),
+        (date(2027, 2, 22), date(2027, 3, 26)),
+        (date(2027, 4, 12), date(2027, 5, 28)),
+        (date(2027, 6, 7), date(2027, 7, 21)),
+    ],
+)
+
+
+def demo_loaded() -> bool:
+    return db.session.scalar(select(User).where(User.email == PEOPLE[0][0])) is not None
+
+
+def load_demo_data() -> bool:
+    """Load the demo data unless it is already there; True when it was loaded now."""
+    if demo_loaded():
+        return False
+    local_authority = db.session.scalar(select(LocalAuthority).where(LocalAuthority.code == DEMO_LA[0]))
+    if local_authority is None:
+        local_authority = LocalAuthority(code=DEMO_LA[0], name=DEMO_LA[1])
+        db.session.add(local_authority)
+    schools = {}
+    for urn, name, phase, kind, grade, inspected, head in SCHOOLS:
+        school = db.session.scalar(select(School).where(School.urn == urn)) or School(urn=urn, local_authority=local_authority)
+        school.name, school.phase, school.establishment_type = name, phase, kind
+        school.ofsted_grade, school.ofsted_inspected_on, school.head_name = grade, inspected, head
+        school.status = "Open"
+        db.session.add(school)
+        schools[urn] = school
+    password_hash = hash_password(DEMO_PASSWORD)
+    for email, name, is_admin, roles in PEOPLE:
+        user = User(email=email, name=name, is_la_admin=is_admin, password_hash=password_hash)
+        db.session.add(user)
+        for urn, role in roles:
+            db.session.add(SchoolRole(user=user, school=schools[urn], role=role))
+    save_term_dates(None, *TERM_DATES)
+    db.session.commit()
+    return True

@@ -1,0 +1,41 @@
+"""Error pages in the portal's own design."""
+
+from flask import Blueprint, render_template
+from flask_wtf.csrf import CSRFError
+
+from portal.extensions import db
+
+bp = Blueprint("errors", __name__)
+
+MESSAGES = {
+    400: ("Sorry, there is a problem with your request", "Go back and try again."),
+    403: ("You do not have permission to see this page", "If you think you should, ask your local authority's school improvement team."),
+    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address."),
+    405: ("Sorry, there is a problem with your request", "That page cannot be used in that way. Go back and try again."),
+    413: ("The file is too large", "Go back and choose a smaller file."),
+    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you submitted has been saved unless you saw a confirmation."),
+}
+
+
+def render_error(status):
+    title, advice = MESSAGES[status]
+    return render_template("errors/error.html", title=title, advice=advice, status=status), status
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error):
+    title, advice = "Your session has expired", "Go back, reload the page and try again. Nothing was saved."
+    return render_template("errors/error.html", title=title, advice=advice, status=400), 400
+
+
+def _handler(status):
+    def handle(error):
+        if status == 500:
+            db.session.rollback()
+        return render_error(status)
+
+    return handle
+
+
+for _status in MESSAGES:
+    bp.app_errorhandler(_status)(_handler(_status))

@@ -1,0 +1,18 @@
+from flask import current_app, render_template, request
+from flask_login import current_user
+
+from portal.access import is_la_admin, signed_in
+from portal.home import bp
+from portal.home.rules import la_overview_counts, paginated_schools, schools_with_roles
+
+
+@bp.route("/")
+@signed_in
+def index():
+    context = {"my_schools": schools_with_roles(current_user)}
+    if is_la_admin(current_user):
+        context["counts"] = la_overview_counts()
+        context["schools"] = paginated_schools(
+            current_user, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"]
+        )
+    return render_template("home/index.html", **context)

@@ -1,0 +1,50 @@
+"""Decisions about schools and the people at them."""
+
+from sqlalchemy import select
+
+from portal.errors_domain import RuleBroken
+from portal.extensions import db
+from portal.schools.models import ROLE_LABELS, LocalAuthority, Role, School, SchoolRole
+
+
+def people_by_role(school):
+    """[(role, [user, ...])] in the order roles are listed, active people only."""
+    people = []
+    for role in ROLE_LABELS:
+        holders = sorted((r.user for r in school.roles if r.role == role and r.user.active), key=lambda u: u.name)
+        if holders:
+            people.append((role, holders))
+    return people
+
+
+def save_school(school, *, urn, name, phase, establishment_type, ofsted_grade, ofsted_inspected_on, local_authority):
+    """Create (``school`` None) or update a school; URNs are unique."""
+    clash = db.session.scalar(select(School).where(School.urn == urn))
+    if clash is not None and clash is not school:
+        raise RuleBroken(f"URN {urn} is already used by {clash.name}", "urn")
+    if school is None:
+        school = School(local_authority=local_authority)
+        db.session.add(school)
+    school.urn = urn
+    school.name = name.strip()
+    school.phase = phase
+    school.establishment_type = (establishment_type or "").strip()
+    school.ofsted_grade = ofsted_grade or None
+    school.ofsted_inspected_on = ofsted_inspected_on
+    return school
+
+
+def assign_adviser(school, adviser):
+    """Make ``adviser`` the school's only adviser (None removes the adviser)."""
+    current = [r for r in school.roles if r.role == Role.ADVISER]
+    for membership in current:
+        if adviser is None or membership.user_id != adviser.id:
+            school.roles.remove(membership)
+            db.session.delete(membership)
+    if adviser is not None and not any(r.user_id == adviser.id for r in current):
+        school.roles.append(SchoolRole(user=adviser, role=Role.ADVISER))
+
+
+def default_local_authority():
+    """The LA new schools belong to: this portal serves one LA (the first one set up)."""
+    return db.session.scalar(select(LocalAuthority).order_by(LocalAuthority.id).limit(1))

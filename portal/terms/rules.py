@@ -1,0 +1,61 @@
+"""Term dates: checking the six half terms the LA admin enters, and finding today's."""
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.errors_domain import RuleBroken
+from portal.extensions import db
+from portal.terms.models import HALF_TERM_NAMES, AcademicYear, HalfTerm
+
+
+def check_term_dates(start_year: int, dates: list[tuple[date, date]], year: AcademicYear | None = None):
+    """Problems with six (first day, last day) pairs, as [(field name, message)]; empty when they are fine."""
+    problems = []
+    clash = db.session.scalar(select(AcademicYear).where(AcademicYear.start_year == start_year))
+    if clash is not None and clash is not year:
+        problems.append(("start_year", f"Term dates for {start_year} to {start_year + 1} already exist: change those instead"))
+    first_day = dates[0][0]
+    if not (date(start_year, 8, 1) <= first_day <= date(start_year, 9, 30)):
+        problems.append(("starts_1", f"Autumn 1 must start in August or September {start_year}"))
+    if dates[-1][1] > date(start_year + 1, 8, 31):
+        problems.append(("ends_6", f"Summer 2 must end by 31 August {start_year + 1}"))
+    for number, (starts, ends) in enumerate(dates, start=1):
+        name = HALF_TERM_NAMES[number - 1]
+        if ends < starts:
+            problems.append((f"ends_{number}", f"The last day of {name} must be the same as or after its first day"))
+        if number > 1 and starts <= dates[number - 2][1]:
+            previous = HALF_TERM_NAMES[number - 2]
+            problems.append((f"starts_{number}", f"{name} must start after {previous} ends"))
+    return problems
+
+
+def save_term_dates(year: AcademicYear | None, start_year: int, dates: list[tuple[date, date]]) -> AcademicYear:
+    problems = check_term_dates(start_year, dates, year)
+    if problems:
+        field, message = problems[0]
+        raise RuleBroken(message, field)
+    if year is None:
+        year = AcademicYear(start_year=start_year)
+        db.session.add(year)
+    year.start_year = start_year
+    by_number = {half_term.number: half_term for half_term in year.half_terms}
+    for number, (starts, ends) in enumerate(dates, start=1):
+        half_term = by_number.get(number)
+        if half_term is None:
+            year.half_terms.append(HalfTerm(number=number, starts_on=starts, ends_on=ends))
+        else:
+            half_term.starts_on, half_term.ends_on = starts, ends
+    return year
+
+
+def academic_years():
+    return db.session.scalars(
+        select(AcademicYear).options(selectinload(AcademicYear.half_terms)).order_by(AcademicYear.start_year.desc())
+    ).all()
+
+
+def half_term_on(day: date) -> HalfTerm | None:
+    """The half term ``day`` falls in, or None in a holiday."""
+    return db.session.scalar(select(HalfTerm).where(HalfTerm.starts_on <= day, HalfTerm.ends_on >= day))

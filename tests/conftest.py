@@ -1,0 +1,147 @@
+"""Fixtures: one app per session on a migrated database, cleaned after every test.
+
+SQLite in a temporary folder by default; set TEST_DATABASE_URL to run the same
+suite against PostgreSQL (``.ci/run`` does).
+"""
+
+import os
+import re
+from datetime import date
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+from tests.pages import check_page
+
+PASSWORD = "correct-horse-battery"
+
+
+class CheckedClient(FlaskClient):
+    """A test client that checks every HTML page it fetches (valid, one h1, title, unique ids)."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if response.mimetype == "text/html" and response.status_code < 500 and response.data:
+            check_page(response.get_data(as_text=True))
+        return response
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    database_url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite3'}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_PROFILE": "CHEAPEST",
+            "UPLOAD_FOLDER": str(instance / "uploads"),
+            "MAIL_FOLDER": str(instance / "mail"),
+            "SERVER_NAME": None,
+        }
+    )
+    app.test_client_class = CheckedClient
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(text(f'DELETE FROM "{table}"'))
+        db.session.commit()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that call rules directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+class World:
+    """A small LA: builds schools and people for a test, committed to the database."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def local_authority(self):
+        from portal.schools.models import LocalAuthority
+
+        with self.app.app_context():
+            la = db.session.scalar(db.select(LocalAuthority).where(LocalAuthority.code == "870"))
+            if la is None:
+                la = LocalAuthority(code="870", name="Test Borough")
+                db.session.add(la)
+                db.session.commit()
+            return la.id
+
+    def school(self, name="Brookside Primary School", urn=None, phase="Primary"):
+        from portal.schools.models import School
+
+        la_id = self.local_authority()
+        with self.app.app_context():
+            urn = urn or 100000 + (db.session.scalar(db.select(db.func.count()).select_from(School)) or 0) + 1
+            school = School(urn=urn, name=name, phase=phase, local_authority_id=la_id, establishment_type="Community school")
+            db.session.add(school)
+            db.session.commit()
+            return school.id
+
+    def user(self, email, name=None, *, roles=(), is_la_admin=False, active=True):
+        """``roles``: [(school_id, Role)]."""
+        from portal.auth.models import User
+        from portal.auth.passwords import hash_password
+        from portal.schools.models import SchoolRole
+
+        with self.app.app_context():
+            user = User(email=email, name=name or email.split("@")[0].replace(".", " ").title(),
+                        password_hash=hash_password(PASSWORD), is_la_admin=is_la_admin, active=active)
+            db.session.add(user)
+            for school_id, role in roles:
+                db.session.add(SchoolRole(user=user, school_id=school_id, role=role))
+            db.session.commit()
+            return user.id
+
+
+@pytest.fixture
+def world(app):
+    return World(app)
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign in through the real form, as a person would."""
+
+    def _sign_in(email, password=PASSWORD):
+        client.post("/sign-out")
+        response = client.post("/sign-in", data={"email": email, "password": password})
+        assert response.status_code == 302, f"sign-in as {email} failed"
+        return response
+
+    return _sign_in
+
+
+def text_of(response) -> str:
+    """The page's visible text with white space folded, for assertions about what a user reads."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'").replace("&amp;", "&")
+
+
+def a_date(text_value: str) -> date:
+    return date.fromisoformat(text_value)
