@@ -53,6 +53,13 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _push_request_context():
+    """Replace pytest-flask's: a request context held open for the whole test would keep
+    one database session across every request the test makes, hiding real behaviour."""
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _clean_database(app):
     yield
     with app.app_context():
@@ -128,7 +135,7 @@ def sign_in(client):
     """Sign in through the real form, as a person would."""
 
     def _sign_in(email, password=PASSWORD):
-        client.post("/sign-out")
+        client.delete_cookie("session")
         response = client.post("/sign-in", data={"email": email, "password": password})
         assert response.status_code == 302, f"sign-in as {email} failed"
         return response
