@@ -110,7 +110,7 @@ def _audit_row_changes(session, flush_context):
                     actor=actor,
                     action=f"{table}.{kind}",
                     record_type=table,
-                    record_id=inspect(obj).identity[0] if inspect(obj).identity else None,
+                    record_id=getattr(obj, "id", None),
                     school_id=_school_id(obj),
                     summary=f"{table.replace('_', ' ').capitalize()} {kind}",
                     changes=changes,

@@ -25,7 +25,8 @@ class CheckedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
-        if response.mimetype == "text/html" and response.status_code < 500 and response.data:
+        is_htmx_fragment = "HX-Request" in (kwargs.get("headers") or {})
+        if response.mimetype == "text/html" and response.status_code < 500 and response.data and not is_htmx_fragment:
             check_page(response.get_data(as_text=True))
         return response
 
@@ -57,6 +58,12 @@ def _push_request_context():
     """Replace pytest-flask's: a request context held open for the whole test would keep
     one database session across every request the test makes, hiding real behaviour."""
     yield
+
+
+@pytest.fixture
+def client(app):
+    """Replace pytest-flask's, which keeps the last request's context pushed (``with client``)."""
+    return app.test_client()
 
 
 @pytest.fixture(autouse=True)

@@ -4,15 +4,14 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
-    GovDateInput,
     GovFileInput,
     GovPasswordInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
-from portal.forms_common import strip_whitespace
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from portal.forms_common import GovDateField, require_date, strip_whitespace
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.auth.passwords import MINIMUM_LENGTH
@@ -96,15 +95,13 @@ class SchoolForm(FlaskForm):
         widget=GovSelect(),
         description="Inspections since November 2025 give no overall grade.",
         choices=[("", "No overall grade")] + [(g, g) for g in OFSTED_GRADES],
+        default="",
     )
-    ofsted_inspected_on = DateField(
+    ofsted_inspected_on = GovDateField(
         "Date of last Ofsted inspection",
-        widget=GovDateInput(),
-        format="%d %m %Y",
         description="For example, 27 3 2025",
-        validators=[Optional()],
     )
-    adviser_id = SelectField("Adviser", coerce=int, widget=GovSelect(), validate_choice=True)
+    adviser_id = SelectField("Adviser", coerce=int, widget=GovSelect(), default=0, validate_choice=True)
     submit = SubmitField("Save school", widget=GovSubmitInput())
 
 
@@ -125,7 +122,7 @@ class GiasImportForm(FlaskForm):
 
 
 def _half_term_date(label, message):
-    return DateField(label, widget=GovDateInput(), format="%d %m %Y", validators=[InputRequired(message=message)])
+    return GovDateField(label, validators=[require_date(message)])
 
 
 class TermDatesForm(FlaskForm):

@@ -26,6 +26,7 @@ def schools():
 
 def _school_form(school=None):
     form = SchoolForm(obj=school)
+    form.ofsted_grade.data = form.ofsted_grade.data or ""  # "No overall grade" is stored as NULL
     people = db.session.execute(select(User.id, User.name, User.email).where(User.active.is_(True)).order_by(User.name)).all()
     form.adviser_id.choices = [(0, "No adviser")] + [(p.id, f"{p.name} ({p.email})") for p in people]
     if school is not None and request.method == "GET":

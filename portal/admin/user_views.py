@@ -17,8 +17,9 @@ def _user_or_404(user_id):
     return db.get_or_404(User, user_id)
 
 
-def _role_form(formdata=None):
-    form = RoleForm(formdata=formdata)
+def _role_form(submitted=True):
+    """The add-a-role form; ``submitted=False`` for a blank one beside another form's errors."""
+    form = RoleForm() if submitted else RoleForm(formdata=None)
     schools = db.session.execute(select(School.id, School.name, School.urn).where(School.active.is_(True)).order_by(School.name)).all()
     form.school_id.choices = [(0, "Select a school")] + [(s.id, f"{s.name} ({s.urn})") for s in schools]
     return form
@@ -73,7 +74,7 @@ def user_edit(user_id):
             db.session.commit()
             flash(f"Changes to {user.name} have been saved.", "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
-    return _render_edit(user, form, _role_form(formdata=None))
+    return _render_edit(user, form, _role_form(submitted=False))
 
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
