@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from portal import create_app
 from portal.extensions import db
@@ -159,3 +159,17 @@ def text_of(response) -> str:
 
 def a_date(text_value: str) -> date:
     return date.fromisoformat(text_value)
+
+
+def count_queries(app):
+    """Count the SQL statements the app sends until the returned ``stop`` is called."""
+    counter = {"n": 0}
+
+    def before(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+            counter["n"] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    return counter, lambda: event.remove(engine, "before_cursor_execute", before)

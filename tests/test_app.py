@@ -3,12 +3,12 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
 from portal.schools.models import Role
-from tests.conftest import text_of
+from tests.conftest import count_queries, text_of
 
 
 def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):
@@ -106,19 +106,6 @@ def test_server_error_page(tmp_path):
 
 
 _names = iter(range(10_000))
-
-
-def count_queries(app):
-    counter = {"n": 0}
-
-    def before(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
-            counter["n"] += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    return counter, lambda: event.remove(engine, "before_cursor_execute", before)
 
 
 @pytest.mark.parametrize("path", ["/", "/admin/schools", "/admin/users", "/admin/audit-log"])

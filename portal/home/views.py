@@ -3,13 +3,18 @@ from flask_login import current_user
 
 from portal.access import is_la_admin, signed_in
 from portal.home import bp
+from portal.schools.models import Role
 from portal.home.rules import la_overview_counts, paginated_schools, schools_with_roles
 
 
 @bp.route("/")
 @signed_in
 def index():
-    context = {"my_schools": schools_with_roles(current_user)}
+    memberships = schools_with_roles(current_user)
+    context = {
+        "advised_schools": [school for school, roles in memberships if Role.ADVISER in roles],
+        "my_schools": [(school, roles) for school, roles in memberships if roles != [Role.ADVISER]],
+    }
     if is_la_admin(current_user):
         context["counts"] = la_overview_counts()
         context["schools"] = paginated_schools(
