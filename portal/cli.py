@@ -2,6 +2,7 @@
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from portal import audit
 from portal.extensions import db
@@ -14,6 +15,7 @@ def init_app(app):
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--email", prompt="Email address")
 @click.option("--name", prompt="Full name")
 @click.password_option()
@@ -32,6 +34,7 @@ def create_admin(email, name, password):
 
 
 @click.command("demo-data")
+@with_appcontext
 def demo_data():
     """Load the demo local authority, schools and accounts (once)."""
     from portal.demo import DEMO_PASSWORD, PEOPLE, load_demo_data
@@ -48,6 +51,7 @@ def demo_data():
 
 
 @click.command("import-gias")
+@with_appcontext
 @click.argument("csv_file", type=click.File("rb"))
 @click.option("--la-code", required=True, help="The 3-digit LA code whose open schools to import, e.g. 870.")
 def import_gias(csv_file, la_code):

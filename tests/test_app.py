@@ -132,3 +132,20 @@ def test_queries_behind_a_page_do_not_grow_with_schools(app, client, world, sign
     few = queries_with(2)
     many = queries_with(20)
     assert many == few, f"{path}: {few} queries with 2 schools, {many} with 22"
+
+
+def test_htmx_requests_carry_the_csrf_token(app, client, world, sign_in):
+    """base.html puts the token in hx-headers, so htmx posts pass CSRF protection."""
+    import re
+
+    world.user("admin@example.org", is_la_admin=True)
+    sign_in("admin@example.org")
+    app.config.update(WTF_CSRF_ENABLED=True)
+    try:
+        page = client.get("/admin/users/new").get_data(as_text=True)
+        token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page).group(1)
+        response = client.post("/admin/users/new", data={"name": "Via htmx", "email": "htmx@example.org"},
+                               headers={"X-CSRFToken": token, "HX-Request": "true"})
+    finally:
+        app.config.update(WTF_CSRF_ENABLED=False)
+    assert response.status_code == 302

@@ -9,7 +9,7 @@ from portal.admin.forms import RoleForm, UserForm
 from portal.admin.rules import add_role, remove_role, save_user, set_active
 from portal.auth.models import User
 from portal.errors_domain import RuleBroken, attach_to_form
-from portal.extensions import db
+from portal.extensions import db, htmx
 from portal.schools.models import Role, School, SchoolRole
 
 
@@ -34,7 +34,7 @@ def users():
         pattern = f"%{search.lower()}%"
         query = query.where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    template = "admin/_user_rows.html" if request.headers.get("HX-Request") else "admin/users.html"
+    template = "admin/_user_rows.html" if htmx else "admin/users.html"
     return render_template(template, page=page, search=search)
 
 

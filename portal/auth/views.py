@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal import audit
@@ -14,7 +14,8 @@ from portal.extensions import db, login_manager
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = "Sign in to see that page."
 login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
+# "basic": a phone moving between networks must not sign a headteacher out mid-upload.
+login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
@@ -46,6 +47,7 @@ def sign_in():
             form.email.errors.append("Enter a correct email address and password")
             return render_template("auth/sign_in.html", form=form), 200
         db.session.commit()
+        session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME (8 hours)
         login_user(user)
         return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
     return render_template("auth/sign_in.html", form=form)
