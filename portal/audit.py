@@ -59,10 +59,12 @@ def _school_id(obj):
     return getattr(obj, "audit_school_id", None)
 
 
-def _snapshot(obj, secret):
+def _snapshot(obj, secret, ignored):
     state = inspect(obj)
     values = {}
     for column_attr in state.mapper.column_attrs:
+        if column_attr.key in ignored or column_attr.key == "id":
+            continue
         value = state.attrs[column_attr.key].value
         values[column_attr.key] = "(set)" if column_attr.key in secret and value is not None else _plain(value)
     return values
@@ -101,7 +103,7 @@ def _audit_row_changes(session, flush_context):
                 if not changes:
                     continue
             else:
-                changes = _snapshot(obj, secret)
+                changes = _snapshot(obj, secret, ignored)
             table = obj.__tablename__
             rows.append(
                 dict(

@@ -195,3 +195,24 @@ def test_users_search_and_htmx_partial(client, world, admin):
     partial = client.get("/admin/users?q=tom", headers={"HX-Request": "true"})
     body = partial.get_data(as_text=True)
     assert "Tom Okafor" in body and "<html" not in body
+
+
+def test_every_change_is_audited_with_who_and_what(app, client, world, admin):
+    """Rows of every audited model write an event on create, update and delete; secrets never appear."""
+    school = world.school("Audit School")
+    client.post("/admin/users/new", data={"name": "New Person", "email": "new@example.org", "password": "a-long-enough-password"})
+    with app.app_context():
+        created = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.created").order_by(AuditEvent.id.desc()).limit(1))
+        user_id = created.record_id
+        assert created.user_id == admin and created.actor == "admin@example.org"
+        assert created.changes["email"] == "new@example.org" and created.changes["password_hash"] == "(set)"
+        assert "a-long-enough-password" not in str(created.changes)
+    client.post(f"/admin/users/{user_id}/roles", data={"school_id": school, "role": "governor"})
+    client.post(f"/admin/users/{user_id}", data={"name": "New Person", "email": "new@example.org", "password": "another-long-password"})
+    with app.app_context():
+        role_event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "school_role.created"))
+        assert role_event.school_id == school and role_event.changes["role"] == "governor"
+        password_change = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.updated", AuditEvent.record_id == user_id))
+        assert password_change.changes == {"password_hash": ["(hidden)", "(changed)"]}
+        sign_ins = db.session.scalars(select(AuditEvent.action).where(AuditEvent.record_id == admin)).all()
+        assert "auth.signed_in" in sign_ins and "user.updated" not in sign_ins

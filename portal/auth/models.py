@@ -14,6 +14,8 @@ class User(UserMixin, db.Model):
     __tablename__ = "user"
     __audited__ = True
     __audit_secret__ = {"password_hash"}
+    # A sign-in is its own audit event ("auth.signed_in"); the timestamp is not a change.
+    __audit_ignore__ = {"last_signed_in_at"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
