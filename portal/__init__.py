@@ -74,6 +74,9 @@ def _import_models():
     from portal.auth import models as _auth  # noqa: F401
     from portal.schools import models as _schools  # noqa: F401
     from portal.terms import models as _terms  # noqa: F401
+    from portal.frameworks import models as _frameworks  # noqa: F401
+    from portal.self_evaluation import models as _self_evaluation  # noqa: F401
+    from portal.inspections import models as _inspections  # noqa: F401
 
 
 def _migrations_folder():

@@ -83,11 +83,66 @@ def load_demo_data() -> bool:
         db.session.add(school)
         schools[urn] = school
     password_hash = hash_password(DEMO_PASSWORD)
+    users = {}
     for email, name, is_admin, roles in PEOPLE:
-        user = User(email=email, name=name, is_la_admin=is_admin, password_hash=password_hash)
+        user = users[email] = User(email=email, name=name, is_la_admin=is_admin, password_hash=password_hash)
         db.session.add(user)
         for urn, role in roles:
             db.session.add(SchoolRole(user=user, school=schools[urn], role=role))
-    save_term_dates(None, *TERM_DATES)
+    year = save_term_dates(None, *TERM_DATES)
+    db.session.flush()
+    _demo_self_evaluations(schools, users, year)
     db.session.commit()
     return True
+
+
+def _demo_self_evaluations(schools, users, year):
+    """Brookside: a validated self-evaluation on the older framework. Kingsway: one awaiting its adviser."""
+    from portal.frameworks.ready_made import build_demo_frameworks
+    from portal.inspections.models import Inspection
+    from portal.self_evaluation import rules
+
+    current, legacy = build_demo_frameworks()
+    db.session.flush()
+    brookside, kingsway = schools[140001], schools[140005]
+    head, adviser = users["head.brookside@example.org"], users["adviser.north@example.org"]
+    older = rules.start(brookside, legacy.published_version, head, "Summer 2026")
+    db.session.flush()
+    for judgement, (position, strengths, development) in zip(older.judgements, _LEGACY_ANSWERS):
+        grade = legacy.published_version.scale.grades[position - 1]
+        rules.save_judgement(judgement, head, grade_id=grade.id, strengths=strengths,
+                             areas_for_development=development, evidence="Monitoring records and pupil progress data.", revision=0)
+    rules.submit(older, head)
+    for judgement in older.judgements:
+        if judgement.area.key == "achievement":
+            worse = legacy.published_version.scale.grades[2]
+            rules.record_adviser_view(judgement, agrees=False, grade_id=worse.id,
+                                      reason="Over-optimistic: the gap for disadvantaged pupils in reading widened this year.")
+        else:
+            rules.record_adviser_view(judgement, agrees=True, grade_id=None, reason="")
+    rules.validate(older, adviser, "An accurate picture apart from outcomes, where the school is over-generous. Leaders know the priorities.")
+
+    head_kingsway = users["exec.head@example.org"]
+    latest = rules.start(kingsway, current.published_version, head_kingsway, "Autumn 2026", year)
+    db.session.flush()
+    for judgement in latest.judgements:
+        grade = current.published_version.scale.grades[3]
+        rules.save_judgement(judgement, head_kingsway, grade_id=grade.id,
+                             strengths=f"Leaders have a clear plan for {judgement.area.title.lower()}.",
+                             areas_for_development=f"Consistency in {judgement.area.title.lower()} across year groups.",
+                             evidence="Lesson visits, work scrutiny and the autumn data drop.", revision=0)
+    rules.save_safeguarding(latest, met=True, note="Single central record checked by the LA in September.")
+    rules.submit(latest, head_kingsway)
+    db.session.add(Inspection(school=kingsway, inspected_on=date(2025, 5, 14), inspection_type="Graded inspection (before November 2025)",
+                              legacy_grade="Special measures", safeguarding_met=True))
+
+
+# Brookside's summer self-evaluation on the four-point framework: (grade position, strengths, development)
+_LEGACY_ANSWERS = [
+    (2, "Senior leaders and governors share an accurate view of the school.", "Middle leaders' monitoring of their subjects."),
+    (2, "Phonics teaching is consistent in early years and key stage 1.", "Challenge for the most able in mathematics."),
+    (2, "Pupils behave well and say they feel safe.", "Persistent absence among disadvantaged pupils."),
+    (2, "Attainment at the end of key stage 2 rose in writing.", "Reading outcomes for disadvantaged pupils."),
+    (2, "Children settle quickly and make good progress in communication.", "Outdoor provision for mathematics."),
+    (2, "A balanced budget with a small reserve.", "Long-term planning for falling rolls."),
+]

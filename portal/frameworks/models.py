@@ -1,0 +1,159 @@
+"""Grading scales and versioned self-evaluation frameworks: data the LA admin maintains.
+
+Ofsted's report cards (from 10 November 2025) grade each area on five points with
+safeguarding met / not met and no overall grade; older LA frameworks use 1-4.
+Neither is code: both are rows here.
+"""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+
+
+class VersionStatus(enum.Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+    @property
+    def label(self):
+        return {"draft": "Draft", "published": "Published", "superseded": "Superseded"}[self.value]
+
+
+# GOV.UK tag colours a grade may use.
+GRADE_COLOURS = ["green", "teal", "blue", "light-blue", "purple", "yellow", "orange", "red", "pink", "grey"]
+
+
+class GradingScale(db.Model):
+    __tablename__ = "grading_scale"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    grades = relationship("ScaleGrade", back_populates="scale", order_by="ScaleGrade.position", cascade="all, delete-orphan")
+
+
+class ScaleGrade(db.Model):
+    """One point on a scale; position 1 is the best."""
+
+    __tablename__ = "scale_grade"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("scale_id", "position", name="uq_scale_grade_scale_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scale_id: Mapped[int] = mapped_column(ForeignKey("grading_scale.id"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(80))
+    descriptor: Mapped[str] = mapped_column(Text, default="")
+    colour: Mapped[str] = mapped_column(String(20), default="grey")
+    # Grades at or below this line are "weakest": they suggest plan priorities.
+    is_concern: Mapped[bool] = mapped_column(default=False)
+
+    scale = relationship("GradingScale", back_populates="grades")
+
+
+class Framework(db.Model):
+    __tablename__ = "framework"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # The framework new self-evaluations are written against.
+    is_current: Mapped[bool] = mapped_column(default=False)
+
+    versions = relationship("FrameworkVersion", back_populates="framework", order_by="FrameworkVersion.number",
+                            cascade="all, delete-orphan")
+
+    @property
+    def published_version(self):
+        published = [v for v in self.versions if v.status == VersionStatus.PUBLISHED]
+        return published[-1] if published else None
+
+    @property
+    def draft_version(self):
+        return next((v for v in self.versions if v.status == VersionStatus.DRAFT), None)
+
+
+class FrameworkVersion(db.Model):
+    """A frozen set of areas and a scale. A published version in use is never edited, only superseded."""
+
+    __tablename__ = "framework_version"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("framework_id", "number", name="uq_framework_version_framework_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
+    number: Mapped[int]
+    scale_id: Mapped[int] = mapped_column(ForeignKey("grading_scale.id"))
+    status: Mapped[VersionStatus] = mapped_column(
+        Enum(VersionStatus, name="framework_version_status", values_callable=lambda e: [m.value for m in e], native_enum=False, length=20),
+        default=VersionStatus.DRAFT,
+    )
+    has_safeguarding: Mapped[bool] = mapped_column(default=True)
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None]
+
+    framework = relationship("Framework", back_populates="versions")
+    scale = relationship("GradingScale")
+    areas = relationship("EvaluationArea", back_populates="version", order_by="EvaluationArea.position",
+                         cascade="all, delete-orphan")
+
+    @property
+    def label(self):
+        return f"{self.framework.name}, version {self.number}"
+
+    def areas_for_phase(self, phase: str):
+        return [area for area in self.areas if area.applies_to(phase)]
+
+
+class EvaluationArea(db.Model):
+    """An area schools grade themselves in. ``key`` is stable across versions so history lines up."""
+
+    __tablename__ = "evaluation_area"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("version_id", "key", name="uq_evaluation_area_version_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("framework_version.id"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(160))
+    position: Mapped[int] = mapped_column(default=0)
+    criteria: Mapped[str] = mapped_column(Text, default="")
+    # Comma-separated GIAS phases it applies to; blank means every phase.
+    phases: Mapped[str] = mapped_column(String(300), default="")
+
+    version = relationship("FrameworkVersion", back_populates="areas")
+    descriptors = relationship("AreaDescriptor", back_populates="area", cascade="all, delete-orphan")
+
+    @property
+    def phase_list(self):
+        return [p.strip() for p in self.phases.split(",") if p.strip()]
+
+    def applies_to(self, phase: str) -> bool:
+        return not self.phase_list or phase in self.phase_list
+
+    def descriptor_for(self, grade) -> str:
+        return next((d.text for d in self.descriptors if d.grade_id == grade.id), "")
+
+
+class AreaDescriptor(db.Model):
+    """What a grade looks like in one area."""
+
+    __tablename__ = "area_descriptor"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("area_id", "grade_id", name="uq_area_descriptor_area_grade"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("evaluation_area.id"), index=True)
+    grade_id: Mapped[int] = mapped_column(ForeignKey("scale_grade.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    area = relationship("EvaluationArea", back_populates="descriptors")
+    grade = relationship("ScaleGrade")
