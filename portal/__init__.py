@@ -51,6 +51,8 @@ def create_app(test_config=None):
     from portal.auth import bp as auth_bp
     from portal.auth import views as _auth_views  # noqa: F401
     from portal.errors import bp as errors_bp
+    from portal.frameworks import bp as frameworks_bp
+    from portal.frameworks import views as _framework_views  # noqa: F401
     from portal.home import bp as home_bp
     from portal.home import views as _home_views  # noqa: F401
     from portal.schools import bp as schools_bp
@@ -61,6 +63,7 @@ def create_app(test_config=None):
     app.register_blueprint(home_bp)
     app.register_blueprint(schools_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(frameworks_bp)
 
     from portal import cli
 

@@ -32,6 +32,7 @@ EXPECTED = {
     "admin.term_new": "la_admin",
     "admin.term_edit": "la_admin",
     "admin.audit_log": "la_admin",
+    "frameworks.index": "la_admin",
 }
 
 PEOPLE = {
