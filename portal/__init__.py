@@ -54,6 +54,11 @@ def create_app(test_config=None):
     from portal.frameworks import bp as frameworks_bp
     from portal.frameworks import views as _framework_views  # noqa: F401
     from portal.home import bp as home_bp
+    from portal.inspections import bp as inspections_bp
+    from portal.inspections import views as _inspection_views  # noqa: F401
+    from portal.self_evaluation import bp as self_evaluation_bp
+    from portal.self_evaluation import validation_views as _validation_views  # noqa: F401
+    from portal.self_evaluation import views as _self_evaluation_views  # noqa: F401
     from portal.home import views as _home_views  # noqa: F401
     from portal.schools import bp as schools_bp
     from portal.schools import views as _school_views  # noqa: F401
@@ -64,6 +69,8 @@ def create_app(test_config=None):
     app.register_blueprint(schools_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(frameworks_bp)
+    app.register_blueprint(self_evaluation_bp)
+    app.register_blueprint(inspections_bp)
 
     from portal import cli
 

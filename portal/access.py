@@ -48,6 +48,16 @@ def is_school_governance(user, school) -> bool:
     return bool(roles_at(user, school) & GOVERNANCE)
 
 
+def may_validate_school(user, school) -> bool:
+    """The school's adviser, or the LA admin, validates its self-evaluation."""
+    return is_la_admin(user) or is_school_adviser(user, school)
+
+
+def may_record_inspection(user, school) -> bool:
+    """The school's leaders, its adviser or the LA admin record an Ofsted inspection."""
+    return may_lead_school(user, school) or may_validate_school(user, school)
+
+
 def visible_schools_query(user):
     """A select of the schools ``user`` may see: every school for the LA admin."""
     query = select(School).where(School.active.is_(True)).order_by(School.name)
@@ -108,5 +118,7 @@ def template_helpers():
         "is_la_admin": is_la_admin,
         "may_view_school": may_view_school,
         "may_lead_school": may_lead_school,
+        "may_validate_school": may_validate_school,
+        "may_record_inspection": may_record_inspection,
         "roles_at": roles_at,
     }

@@ -12,5 +12,5 @@ class RuleBroken(Exception):
 
 def attach_to_form(form, error: RuleBroken, default_field: str):
     """Show a rule's refusal in the form's error summary, beside the right field."""
-    field = getattr(form, error.field or default_field)
+    field = getattr(form, error.field or default_field, None) or getattr(form, default_field)
     field.errors = list(field.errors) + [error.message]

@@ -22,11 +22,16 @@ def govuk_datetime(value):
     return f"{value.day} {value:%B %Y} at {hour}:{value:%M}{value:%p}".replace("AM", "am").replace("PM", "pm")
 
 
+def grade_hints(area, scale):
+    """Radio items' hints for a grade question: the area's descriptor for each grade, else the scale's."""
+    return [{"hint": {"text": area.descriptor_for(grade) or grade.descriptor}} for grade in scale.grades]
+
+
 def init_app(app):
     app.jinja_env.filters["govuk_date"] = govuk_date
     app.jinja_env.filters["govuk_datetime"] = govuk_datetime
     app.jinja_env.globals.update(access.template_helpers())
-    app.jinja_env.globals.update(Role=Role, ROLE_LABELS=ROLE_LABELS)
+    app.jinja_env.globals.update(Role=Role, ROLE_LABELS=ROLE_LABELS, grade_hints=grade_hints)
 
     @app.context_processor
     def service_identity():

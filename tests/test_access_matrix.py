@@ -10,7 +10,10 @@ import pytest
 
 from portal.schools.models import Role
 
-# Who may reach each endpoint: "public", "signed_in", "la_admin", "school_member".
+# Who may reach each endpoint: "public", "signed_in", "la_admin", or at one school:
+# "school_member" (anyone with a role there, and the LA admin), "school_leader" (headteacher,
+# senior leader), "school_validator" (its adviser, the LA admin), "school_recorder" (leaders,
+# adviser, LA admin).
 EXPECTED = {
     "static": "public",
     "auth.sign_in": "public",
@@ -33,6 +36,26 @@ EXPECTED = {
     "admin.term_edit": "la_admin",
     "admin.audit_log": "la_admin",
     "frameworks.index": "la_admin",
+    "self_evaluation.index": "school_member",
+    "self_evaluation.show": "school_member",
+    "self_evaluation.print_view": "school_member",
+    "self_evaluation.start": "school_leader",
+    "self_evaluation.edit": "school_leader",
+    "self_evaluation.save_area": "school_leader",
+    "self_evaluation.save_safeguarding": "school_leader",
+    "self_evaluation.submit": "school_leader",
+    "self_evaluation.validate": "school_validator",
+    "self_evaluation.save_adviser_view": "school_validator",
+    "self_evaluation.decide": "school_validator",
+    "inspections.index": "school_member",
+    "inspections.new": "school_recorder",
+}
+
+ALLOWED = {
+    "school_member": set(PEOPLE_NAMES := ["la_admin", "headteacher", "senior_leader", "governor", "chair_of_governors", "clerk", "adviser"]),
+    "school_leader": {"headteacher", "senior_leader"},
+    "school_validator": {"adviser", "la_admin"},
+    "school_recorder": {"headteacher", "senior_leader", "adviser", "la_admin"},
 }
 
 PEOPLE = {
@@ -81,17 +104,36 @@ def place(app, world):
         emails[name] = email
     target_user = world.user("target@example.org", roles=[(other, Role.GOVERNOR)])
     with app.app_context():
+        from portal.frameworks.ready_made import build_demo_frameworks
+        from portal.schools.models import School
+        from portal.self_evaluation import rules
+
         year = AcademicYear(start_year=2026)
         db.session.add(year)
+        current, _ = build_demo_frameworks()
+        db.session.flush()
+        evaluations = {}
+        for school_id in (own, other):
+            evaluation = rules.start(db.session.get(School, school_id), current.published_version, None, "Autumn 2026")
+            db.session.flush()
+            evaluation.status = rules.EvaluationStatus.SUBMITTED
+            evaluations[school_id] = evaluation
         db.session.commit()
         membership = db.session.scalar(db.select(SchoolRole).where(SchoolRole.user_id == target_user))
-        ids = {"user_id": target_user, "year_id": year.id, "role_id": membership.id}
+        ids = {
+            school_id: {"user_id": target_user, "year_id": year.id, "role_id": membership.id,
+                        "evaluation_id": evaluation.id, "judgement_id": evaluation.judgements[0].id,
+                        "version_id": current.published_version.id, "framework_id": current.id,
+                        "area_id": current.published_version.areas[0].id}
+            for school_id, evaluation in evaluations.items()
+        }
     return {"own": own, "other": other, "emails": emails, "ids": ids}
 
 
 def _url(app, endpoint, school_id, ids):
+    """The endpoint's URL for ``school_id``, naming that school's own records."""
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    values = {name: (school_id if name == "school_id" else ids[name]) for name in rule.arguments}
+    values = {name: (school_id if name == "school_id" else ids[school_id][name]) for name in rule.arguments}
     with app.test_request_context():
         from flask import url_for
 
@@ -126,15 +168,31 @@ def test_each_role_gets_the_expected_answer(app, client, sign_in, place, endpoin
         assert answer in (200, 302)
     elif rule == "la_admin":
         assert answer == 403 if person != "la_admin" else answer in (200, 302, 400)
-    elif rule == "school_member":
-        assert answer == 200
+    elif rule in ALLOWED:
+        if person in ALLOWED[rule]:
+            assert answer in (200, 302), f"{person} refused at their own school"
+        else:
+            assert answer == 403, f"{person} allowed at their own school"
     if school_scoped:
         other_url, _, _ = _url(app, endpoint, place["other"], place["ids"])
         other_answer = _request(client, method, other_url).status_code
         if person == "la_admin":
-            assert other_answer in (200, 302, 400)
+            expected_for_admin = (200, 302, 400) if rule == "la_admin" or person in ALLOWED.get(rule, ()) else (403,)
+            assert other_answer in expected_for_admin
         else:
             assert other_answer in (403, 404) if rule == "la_admin" else other_answer == 404
+
+
+def test_another_schools_record_under_my_school_is_not_found(app, client, sign_in, place):
+    """A headteacher cannot reach school B's self-evaluation by putting its id under their own school."""
+    sign_in(place["emails"]["headteacher"])
+    other_evaluation = place["ids"][place["other"]]["evaluation_id"]
+    other_judgement = place["ids"][place["other"]]["judgement_id"]
+    own_evaluation = place["ids"][place["own"]]["evaluation_id"]
+    base = f"/schools/{place['own']}/self-evaluations"
+    assert client.get(f"{base}/{other_evaluation}").status_code == 404
+    assert client.get(f"{base}/{other_evaluation}/print").status_code == 404
+    assert client.post(f"{base}/{own_evaluation}/areas/{other_judgement}", data={}).status_code == 404
 
 
 def test_unknown_school_and_forbidden_school_look_the_same(client, world, sign_in):

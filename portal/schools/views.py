@@ -1,11 +1,14 @@
 from flask import render_template
 
 from portal.access import school_access
+from portal.inspections.rules import latest_inspection
 from portal.schools import bp
 from portal.schools.rules import people_by_role
+from portal.self_evaluation.rules import latest_self_evaluation
 
 
 @bp.route("/<int:school_id>")
 @school_access()
 def show(school):
-    return render_template("schools/show.html", school=school, people=people_by_role(school))
+    return render_template("schools/show.html", school=school, people=people_by_role(school),
+                           self_evaluation=latest_self_evaluation(school), inspection=latest_inspection(school))

@@ -55,6 +55,13 @@ def school_self_evaluations(school):
     ).all()
 
 
+def latest_self_evaluation(school):
+    return db.session.scalar(
+        select(SelfEvaluation).where(SelfEvaluation.school_id == school.id)
+        .order_by(SelfEvaluation.created_at.desc(), SelfEvaluation.id.desc()).limit(1)
+    )
+
+
 def areas_for(evaluation):
     return evaluation.version.areas_for_phase(evaluation.school.phase)
 

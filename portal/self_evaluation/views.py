@@ -1,0 +1,179 @@
+"""The school's side: start, write (area by area, saved as a draft), submit, read."""
+
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.access import may_lead_school, school_access
+from portal.errors_domain import RuleBroken, attach_to_form
+from portal.extensions import db, htmx
+from portal.frameworks.rules import current_version
+from portal.inspections.rules import latest_inspection
+from portal.self_evaluation import bp, rules
+from portal.self_evaluation.forms import SafeguardingForm, StartForm, SubmitForm, judgement_form
+from portal.terms.rules import academic_year_on, suggested_title
+
+
+def evaluation_or_404(school, evaluation_id):
+    evaluation = rules.load_self_evaluation(school, evaluation_id)
+    if evaluation is None:
+        abort(404)
+    return evaluation
+
+
+def judgement_or_404(evaluation, judgement_id):
+    judgement = next((j for j in evaluation.judgements if j.id == judgement_id), None)
+    if judgement is None:
+        abort(404)
+    return judgement
+
+
+@bp.route("")
+@school_access()
+def index(school):
+    return _index_with(school, StartForm(formdata=None, title=suggested_title()))
+
+
+@bp.route("/new", methods=["POST"])
+@school_access(may_lead_school)
+def start(school):
+    form = StartForm()
+    if form.validate_on_submit():
+        try:
+            evaluation = rules.start(school, current_version(), current_user, form.title.data, academic_year_on())
+        except RuleBroken as problem:
+            db.session.rollback()
+            attach_to_form(form, problem, "title")
+        else:
+            db.session.commit()
+            flash(f"{evaluation.title} self-evaluation started. It saves as a draft until you submit it.", "success")
+            return redirect(url_for("self_evaluation.edit", school_id=school.id, evaluation_id=evaluation.id))
+    return _index_with(school, form)
+
+
+def _index_with(school, start_form):
+    evaluations = rules.school_self_evaluations(school)
+    ordered, rows = rules.history(evaluations)
+    unfinished = next((e for e in evaluations if e.status in rules.OPEN_STATUSES), None)
+    return render_template(
+        "self_evaluation/index.html", school=school, evaluations=evaluations, history_columns=ordered, history_rows=rows,
+        unfinished=unfinished, start_form=start_form, version=current_version(), inspection=latest_inspection(school),
+    )
+
+
+@bp.route("/<int:evaluation_id>")
+@school_access()
+def show(school, evaluation_id):
+    evaluation = evaluation_or_404(school, evaluation_id)
+    return render_template("self_evaluation/show.html", school=school, evaluation=evaluation,
+                           areas=rules.areas_for(evaluation), inspection=latest_inspection(school))
+
+
+@bp.route("/<int:evaluation_id>/print")
+@school_access()
+def print_view(school, evaluation_id):
+    evaluation = evaluation_or_404(school, evaluation_id)
+    return render_template("self_evaluation/print.html", school=school, evaluation=evaluation,
+                           areas=rules.areas_for(evaluation), inspection=latest_inspection(school))
+
+
+def _render_edit(school, evaluation, *, forms=None, conflicts=None, safeguarding_form=None, problems=None, status=200):
+    forms = forms or {}
+    for judgement in evaluation.judgements:
+        forms.setdefault(judgement.id, judgement_form(judgement, evaluation.version.scale))
+    if safeguarding_form is None:
+        safeguarding_form = SafeguardingForm(formdata=None)
+        if evaluation.safeguarding_met is not None:
+            safeguarding_form.met.data = "met" if evaluation.safeguarding_met else "not-met"
+        safeguarding_form.note.data = evaluation.safeguarding_note
+    return render_template(
+        "self_evaluation/edit.html", school=school, evaluation=evaluation, areas=rules.areas_for(evaluation),
+        forms=forms, conflicts=conflicts or {}, safeguarding_form=safeguarding_form, submit_form=SubmitForm(formdata=None),
+        problems=problems or [],
+    ), status
+
+
+@bp.route("/<int:evaluation_id>/edit")
+@school_access(may_lead_school)
+def edit(school, evaluation_id):
+    evaluation = evaluation_or_404(school, evaluation_id)
+    if not evaluation.is_open_to_school:
+        flash(f"This self-evaluation is {evaluation.status.label.lower()}, so it can no longer be changed.", "info")
+        return redirect(url_for("self_evaluation.show", school_id=school.id, evaluation_id=evaluation.id))
+    return _render_edit(school, evaluation)
+
+
+@bp.route("/<int:evaluation_id>/areas/<int:judgement_id>", methods=["POST"])
+@school_access(may_lead_school)
+def save_area(school, evaluation_id, judgement_id):
+    evaluation = evaluation_or_404(school, evaluation_id)
+    judgement = judgement_or_404(evaluation, judgement_id)
+    form = judgement_form(judgement, evaluation.version.scale, submitted=True)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            rules.save_judgement(judgement, current_user, grade_id=form.grade_id.data, strengths=form.strengths.data or "",
+                                 areas_for_development=form.areas_for_development.data or "",
+                                 evidence=form.evidence.data or "", revision=form.revision.data)
+        except rules.AreaChangedElsewhere:
+            db.session.rollback()
+            conflict = judgement
+            saved_by = judgement.updated_by.name if judgement.updated_by else "someone else"
+            form.revision.errors = [
+                f"{saved_by} saved {judgement.area.title} while you were editing. Their version is shown below and yours "
+                "is still in the form: save again to replace theirs with yours."
+            ]
+            form.revision.data = judgement.revision
+        except RuleBroken as problem:
+            db.session.rollback()
+            attach_to_form(form, problem, "grade_id")
+        else:
+            db.session.commit()
+            if htmx:
+                return render_template("self_evaluation/_area_saved.html", judgement=judgement, form=form)
+            flash(f"{judgement.area.title} saved.", "success")
+            return redirect(url_for("self_evaluation.edit", school_id=school.id, evaluation_id=evaluation.id,
+                                    _anchor=f"area-{judgement.area.key}"))
+    if htmx:
+        response = make_response(render_template(
+            "self_evaluation/_area.html", school=school, evaluation=evaluation, area=judgement.area, judgement=judgement,
+            form=form, conflict=conflict))
+        response.headers["HX-Retarget"] = f"#area-{judgement.area.key}"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    return _render_edit(school, evaluation, forms={judgement.id: form}, conflicts={judgement.id: conflict} if conflict else None)
+
+
+@bp.route("/<int:evaluation_id>/safeguarding", methods=["POST"])
+@school_access(may_lead_school)
+def save_safeguarding(school, evaluation_id):
+    evaluation = evaluation_or_404(school, evaluation_id)
+    form = SafeguardingForm()
+    if form.validate_on_submit():
+        try:
+            rules.save_safeguarding(evaluation, met=form.met.data == "met", note=form.note.data or "")
+        except RuleBroken as problem:
+            db.session.rollback()
+            attach_to_form(form, problem, "met")
+        else:
+            db.session.commit()
+            flash("Safeguarding saved.", "success")
+            return redirect(url_for("self_evaluation.edit", school_id=school.id, evaluation_id=evaluation.id, _anchor="safeguarding"))
+    return _render_edit(school, evaluation, safeguarding_form=form)
+
+
+@bp.route("/<int:evaluation_id>/submit", methods=["POST"])
+@school_access(may_lead_school)
+def submit(school, evaluation_id):
+    evaluation = evaluation_or_404(school, evaluation_id)
+    problems = rules.missing_for_submission(evaluation)
+    if problems:
+        return _render_edit(school, evaluation, problems=problems)
+    try:
+        rules.submit(evaluation, current_user)
+    except RuleBroken as problem:
+        db.session.rollback()
+        flash(problem.message, "info")
+        return redirect(url_for("self_evaluation.show", school_id=school.id, evaluation_id=evaluation.id))
+    db.session.commit()
+    flash(f"{evaluation.title} self-evaluation submitted to your adviser", "panel")
+    return redirect(url_for("self_evaluation.show", school_id=school.id, evaluation_id=evaluation.id))
