@@ -354,3 +354,18 @@ def test_school_page_links_self_evaluation(client, sign_in, brookside):
     assert "No self-evaluation yet" in page and "All self-evaluations" in page
     page = text_of(client.get(f"/schools/{school}/self-evaluations"))
     assert "Start a self-evaluation" not in page  # governors read; leaders start
+
+
+def test_home_pages_list_self_evaluations_waiting(app, client, sign_in, brookside):
+    school, people = brookside
+    sign_in("head@example.org")
+    _start(client, school)
+    assert "Finish Brookside Primary School's Autumn 2026 self-evaluation" in text_of(client.get("/"))
+    with app.app_context():
+        evaluation = db.session.scalar(select(SelfEvaluation))
+        _complete(evaluation, db.session.get(User, people["head"]))
+        rules.submit(evaluation, db.session.get(User, people["head"]))
+        db.session.commit()
+    assert "Self-evaluations waiting for you" not in text_of(client.get("/"))
+    sign_in("adviser@example.org")
+    assert "Validate Brookside Primary School's Autumn 2026 self-evaluation" in text_of(client.get("/"))

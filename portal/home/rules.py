@@ -38,3 +38,24 @@ def la_overview_counts():
 def paginated_schools(user, page, per_page):
     query = visible_schools_query(user).options(selectinload(School.roles).selectinload(SchoolRole.user))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def self_evaluations_to_act_on(user):
+    """Self-evaluations waiting for this person: submitted ones they validate, drafts or returned ones they lead."""
+    from portal.access import is_la_admin
+    from portal.self_evaluation.models import EvaluationStatus, SelfEvaluation
+
+    advises = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)
+    leads = select(SchoolRole.school_id).where(
+        SchoolRole.user_id == user.id, SchoolRole.role.in_([Role.HEADTEACHER, Role.SENIOR_LEADER])
+    )
+    to_validate = SelfEvaluation.status == EvaluationStatus.SUBMITTED
+    if not is_la_admin(user):
+        to_validate = to_validate & SelfEvaluation.school_id.in_(advises)
+    to_write = SelfEvaluation.status.in_([EvaluationStatus.DRAFT, EvaluationStatus.RETURNED]) & SelfEvaluation.school_id.in_(leads)
+    return db.session.scalars(
+        select(SelfEvaluation)
+        .where(to_validate | to_write)
+        .options(selectinload(SelfEvaluation.school))
+        .order_by(SelfEvaluation.submitted_at, SelfEvaluation.created_at)
+    ).all()
