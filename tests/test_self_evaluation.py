@@ -369,3 +369,27 @@ def test_home_pages_list_self_evaluations_waiting(app, client, sign_in, brooksid
     assert "Self-evaluations waiting for you" not in text_of(client.get("/"))
     sign_in("adviser@example.org")
     assert "Validate Brookside Primary School's Autumn 2026 self-evaluation" in text_of(client.get("/"))
+
+
+def test_history_says_what_changed_on_the_same_scale(ctx, brookside):
+    school = db.session.get(School, brookside[0])
+    head = db.session.get(User, brookside[1]["head"])
+    version = framework_rules.current_version()
+    first = rules.start(school, version, head, "Autumn 2026")
+    db.session.flush()
+    _complete(first, head, grade_position=4)
+    first.status = EvaluationStatus.VALIDATED
+    for judgement in first.judgements:
+        judgement.adviser_agrees = True
+    db.session.flush()
+    second = rules.start(school, version, head, "Spring 2027")
+    db.session.flush()
+    _complete(second, head, grade_position=3)
+    second.judgements[0].grade = version.scale.grades[4]
+    db.session.flush()
+    _, rows = rules.history(rules.school_self_evaluations(school))
+    by_key = {row.key: row for row in rows}
+    first_key = second.judgements[0].area.key
+    other_key = next(k for k in by_key if k != first_key)
+    assert by_key[first_key].changes == ["", "Worse than before"]
+    assert by_key[other_key].changes == ["", "Better than before"]

@@ -199,6 +199,18 @@ class HistoryRow:
     title: str
     cells: list  # one per self-evaluation, oldest first: AreaJudgement or None
     note: str  # "new in ..." / "retired after ..." / ""
+    changes: list  # one per cell: "Better than before", "Worse than before", "" (same, or not comparable)
+
+
+def change_since(previous, current) -> str:
+    """How the validated (else the school's) grade moved since the last self-evaluation, on the same scale only."""
+    if previous is None or current is None:
+        return ""
+    before = previous.validated_grade or previous.grade
+    after = current.validated_grade or current.grade
+    if before is None or after is None or before.scale_id != after.scale_id or before.position == after.position:
+        return ""
+    return "Better than before" if after.position < before.position else "Worse than before"
 
 
 def history(evaluations):
@@ -222,5 +234,6 @@ def history(evaluations):
             note = f"New in {ordered[present[0]].title}"
         elif len(ordered) > 1 and present and present[-1] < len(ordered) - 1:
             note = f"Not in {ordered[present[-1] + 1].title} (retired)"
-        rows.append(HistoryRow(key=key, title=titles[key], cells=cells, note=note))
+        changes = [""] + [change_since(before, after) for before, after in zip(cells, cells[1:])]
+        rows.append(HistoryRow(key=key, title=titles[key], cells=cells, note=note, changes=changes))
     return ordered, rows
