@@ -2,14 +2,28 @@
 
 from datetime import datetime
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField
-from wtforms.validators import ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
+from wtforms import DateField, EmailField
+from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 
 def strip_whitespace(value):
     """People paste addresses with a trailing space; never make them find it."""
     return value.strip() if isinstance(value, str) else value
+
+
+def email_field(required_message):
+    """An email address field: trimmed, at most 254 characters, in the GOV.UK wording."""
+    return EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[
+            InputRequired(message=required_message),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(message="Enter an email address in the correct format, like name@example.com", check_deliverability=False),
+        ],
+    )
 
 
 class GovDateField(DateField):

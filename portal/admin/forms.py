@@ -10,11 +10,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
-from portal.forms_common import GovDateField, require_date, strip_whitespace
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.auth.passwords import MINIMUM_LENGTH
+from portal.forms_common import GovDateField, email_field, require_date
 from portal.schools.models import OFSTED_GRADES, PHASES, ROLE_LABELS
 
 
@@ -24,16 +24,7 @@ class UserForm(FlaskForm):
         widget=GovTextInput(),
         validators=[InputRequired(message="Enter the person's full name"), Length(max=200, message="Full name must be 200 characters or fewer")],
     )
-    email = EmailField(
-        "Email address",
-        widget=GovTextInput(),
-        filters=[strip_whitespace],
-        validators=[
-            InputRequired(message="Enter the person's email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(message="Enter an email address in the correct format, like name@example.com", check_deliverability=False),
-        ],
-    )
+    email = email_field("Enter the person's email address")
     is_la_admin = BooleanField(
         "LA admin: manages schools, users, term dates and sees every school", widget=GovCheckboxInput()
     )

@@ -1,6 +1,6 @@
 """The adviser's side: area-by-area validation, then validated or returned to the school."""
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.access import may_validate_school, school_access
@@ -10,7 +10,7 @@ from portal.inspections.rules import latest_inspection
 from portal.self_evaluation import bp, rules
 from portal.self_evaluation.forms import DecisionForm, adviser_form
 from portal.self_evaluation.models import EvaluationStatus
-from portal.self_evaluation.views import evaluation_or_404, judgement_or_404
+from portal.self_evaluation.views import evaluation_or_404, judgement_or_404, replace_area
 
 
 def _render_validate(school, evaluation, forms=None, decision_form=None):
@@ -54,12 +54,9 @@ def save_adviser_view(school, evaluation_id, judgement_id):
                 return redirect(url_for("self_evaluation.validate", school_id=school.id, evaluation_id=evaluation.id,
                                         _anchor=f"area-{judgement.area.key}"))
     if htmx:
-        response = make_response(render_template("self_evaluation/_adviser_area.html", school=school, evaluation=evaluation,
-                                                  area=judgement.area, judgement=judgement, form=form,
-                                                  saved=not form.errors))
-        response.headers["HX-Retarget"] = f"#area-{judgement.area.key}"
-        response.headers["HX-Reswap"] = "outerHTML"
-        return response
+        return replace_area(judgement.area, render_template(
+            "self_evaluation/_adviser_area.html", school=school, evaluation=evaluation, area=judgement.area,
+            judgement=judgement, form=form, saved=not form.errors))
     return _render_validate(school, evaluation, forms={judgement.id: form})
 
 

@@ -20,6 +20,14 @@ def evaluation_or_404(school, evaluation_id):
     return evaluation
 
 
+def replace_area(area, html):
+    """An htmx answer that swaps the whole area section (errors, or a conflict to resolve)."""
+    response = make_response(html)
+    response.headers["HX-Retarget"] = f"#area-{area.key}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
 def judgement_or_404(evaluation, judgement_id):
     judgement = next((j for j in evaluation.judgements if j.id == judgement_id), None)
     if judgement is None:
@@ -134,12 +142,9 @@ def save_area(school, evaluation_id, judgement_id):
             return redirect(url_for("self_evaluation.edit", school_id=school.id, evaluation_id=evaluation.id,
                                     _anchor=f"area-{judgement.area.key}"))
     if htmx:
-        response = make_response(render_template(
+        return replace_area(judgement.area, render_template(
             "self_evaluation/_area.html", school=school, evaluation=evaluation, area=judgement.area, judgement=judgement,
             form=form, conflict=conflict))
-        response.headers["HX-Retarget"] = f"#area-{judgement.area.key}"
-        response.headers["HX-Reswap"] = "outerHTML"
-        return response
     return _render_edit(school, evaluation, forms={judgement.id: form}, conflicts={judgement.id: conflict} if conflict else None)
 
 
