@@ -1,0 +1,85 @@
+"""Benchmark: the LA overview and an adviser's home page at local-authority scale.
+
+Builds a throwaway SQLite portal with N schools (default 600), one adviser per
+40 schools and a headteacher at each, then times the pages and counts the SQL
+statements behind each. Run:  .venv/bin/python bench/home_pages.py [--schools 600]
+Figures are printed, not asserted: the tests assert the query counts stay flat.
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from flask_migrate import upgrade
+from sqlalchemy import event
+
+from portal import create_app
+from portal.auth.models import User
+from portal.auth.passwords import hash_password
+from portal.extensions import db
+from portal.schools.models import LocalAuthority, Role, School, SchoolRole
+
+PASSWORD = "benchmark-password"
+
+
+def build(app, schools):
+    with app.app_context():
+        upgrade()
+        la = LocalAuthority(code="999", name="Bench Borough")
+        password_hash = hash_password(PASSWORD)
+        admin = User(email="admin@bench.example.org", name="Admin", is_la_admin=True, password_hash=password_hash)
+        db.session.add_all([la, admin])
+        advisers = [User(email=f"adviser{n}@bench.example.org", name=f"Adviser {n}", password_hash=password_hash)
+                    for n in range(schools // 40 + 1)]
+        db.session.add_all(advisers)
+        for n in range(schools):
+            school = School(urn=200000 + n, name=f"School {n:04d}", phase="Primary", local_authority=la)
+            head = User(email=f"head{n}@bench.example.org", name=f"Head {n}", password_hash=password_hash)
+            db.session.add_all([school, head, SchoolRole(user=head, school=school, role=Role.HEADTEACHER),
+                                SchoolRole(user=advisers[n // 40], school=school, role=Role.ADVISER)])
+        db.session.commit()
+
+
+def measure(app, email, path, runs):
+    client = app.test_client()
+    client.post("/sign-in", data={"email": email, "password": PASSWORD})
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(1)  # noqa: E731
+    timings = []
+    for _ in range(runs):
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", listener)
+        started = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+        event.remove(engine, "before_cursor_execute", listener)
+        assert response.status_code == 200, (path, response.status_code)
+    return statistics.median(timings), len(statements)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--schools", type=int, default=600)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp())
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
+                      "PASSWORD_HASH_PROFILE": "CHEAPEST", "WTF_CSRF_ENABLED": False})
+    build(app, args.schools)
+    print(f"{args.schools} schools, median of {args.runs} requests (SQLite, test client, one process)")
+    for label, email, path in [
+        ("LA overview (page 1 of schools)", "admin@bench.example.org", "/"),
+        ("LA schools list", "admin@bench.example.org", "/admin/schools"),
+        ("Adviser home (40 schools)", "adviser0@bench.example.org", "/"),
+        ("Headteacher home", "head0@bench.example.org", "/"),
+    ]:
+        median_ms, queries = measure(app, email, path, args.runs)
+        print(f"  {label:34} {median_ms:7.1f} ms  {queries:3d} SQL statements")
+
+
+if __name__ == "__main__":
+    main()
