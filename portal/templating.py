@@ -27,11 +27,24 @@ def grade_hints(area, scale):
     return [{"hint": {"text": area.descriptor_for(grade) or grade.descriptor}} for grade in scale.grades]
 
 
+def csrf_input(form=None):
+    """The CSRF token as a hidden input without an id, so pages with several forms keep ids unique."""
+    from flask_wtf.csrf import generate_csrf
+    from markupsafe import Markup, escape
+
+    prefix = getattr(form, "_prefix", "") if form is not None else ""
+    return Markup(f'<input type="hidden" name="{escape(prefix)}csrf_token" value="{escape(generate_csrf())}">')
+
+
 def init_app(app):
     app.jinja_env.filters["govuk_date"] = govuk_date
     app.jinja_env.filters["govuk_datetime"] = govuk_datetime
     app.jinja_env.globals.update(access.template_helpers())
-    app.jinja_env.globals.update(Role=Role, ROLE_LABELS=ROLE_LABELS, grade_hints=grade_hints)
+    app.jinja_env.globals.update(Role=Role, ROLE_LABELS=ROLE_LABELS, grade_hints=grade_hints, csrf_input=csrf_input)
+
+    from portal.meetings.rules import plan_review_timeline
+
+    app.jinja_env.globals["plan_review_timeline"] = plan_review_timeline
 
     @app.context_processor
     def service_identity():
