@@ -1,5 +1,7 @@
 """The LA admin managing people, roles, schools and term dates through the pages."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -216,3 +218,38 @@ def test_every_change_is_audited_with_who_and_what(app, client, world, admin):
         assert password_change.changes == {"password_hash": ["(hidden)", "(changed)"]}
         sign_ins = db.session.scalars(select(AuditEvent.action).where(AuditEvent.record_id == admin)).all()
         assert "auth.signed_in" in sign_ins and "user.updated" not in sign_ins
+
+
+def test_deadline_offsets_and_closure_days(app, client, admin):
+    page = text_of(client.get("/admin/term-dates"))
+    assert "Deadlines" in page and "Closure days" in page
+    bad = client.post("/admin/term-dates/deadlines", data={"agenda_days": "99", "evidence_days": "", "minutes_days": "10"})
+    page = text_of(bad)
+    assert "must be a whole number from 0 to 60" in page and "Enter how many working days before the meeting evidence is due" in page
+    assert client.post("/admin/term-dates/deadlines", data={"agenda_days": "12", "evidence_days": "4", "minutes_days": "8"}).status_code == 302
+    response = client.post("/admin/term-dates/closures", data={"day": ["4", "1", "2027"], "reason": "LA training day"})
+    assert response.status_code == 302
+    assert "already a closure day" in text_of(client.post("/admin/term-dates/closures", data={"day": ["4", "1", "2027"]}))
+    assert "is a weekend" in text_of(client.post("/admin/term-dates/closures", data={"day": ["2", "1", "2027"]}))
+    with app.app_context():
+        from portal.terms.models import ClosureDay
+        from portal.terms.rules import closure_days, deadline_settings
+
+        assert (deadline_settings().agenda_days, deadline_settings().evidence_days) == (12, 4)
+        assert closure_days() == frozenset({date(2027, 1, 4)})
+        closure_id = db.session.scalar(select(ClosureDay.id))
+    assert "4 January 2027: LA training day" in text_of(client.get("/admin/term-dates"))
+    assert client.post(f"/admin/term-dates/closures/{closure_id}/remove").status_code == 302
+    with app.app_context():
+        from portal.terms.rules import closure_days
+
+        assert closure_days() == frozenset()
+
+
+def test_pages_with_several_forms_keep_ids_unique_with_csrf_on(app, client, admin):
+    """With CSRF on, each form carries a token: none may repeat an id."""
+    app.config.update(WTF_CSRF_ENABLED=True)
+    try:
+        assert client.get("/admin/term-dates").status_code == 200  # the checking client fails on duplicate ids
+    finally:
+        app.config.update(WTF_CSRF_ENABLED=False)

@@ -138,3 +138,23 @@ class AuditFilterForm(FlaskForm):
 
     school_id = SelectField("School", coerce=int, widget=GovSelect(), validators=[Optional()])
     user_id = SelectField("User", coerce=int, widget=GovSelect(), validators=[Optional()])
+
+
+def _offset(label, message):
+    return IntegerField(label, widget=GovTextInput(), validators=[
+        InputRequired(message=message), NumberRange(min=0, max=60, message=f"{label} must be a whole number from 0 to 60")])
+
+
+class DeadlineSettingsForm(FlaskForm):
+    agenda_days = _offset("Agenda: working days before the meeting", "Enter how many working days before the meeting the agenda is due")
+    evidence_days = _offset("School's evidence: working days before the meeting",
+                            "Enter how many working days before the meeting evidence is due")
+    minutes_days = _offset("Minutes: working days after the meeting", "Enter how many working days after the meeting minutes are due")
+    save_deadlines = SubmitField("Save deadlines", widget=GovSubmitInput())
+
+
+class ClosureDayForm(FlaskForm):
+    day = GovDateField("Date", validators=[require_date("Enter the date the schools are closed")])
+    reason = StringField("Reason", widget=GovTextInput(), validators=[Optional(), Length(max=200)],
+                         description="For example, LA-wide training day")
+    add_closure = SubmitField("Add closure day", widget=GovSubmitInput())

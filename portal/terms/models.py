@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -54,3 +54,31 @@ class HalfTerm(db.Model):
     @property
     def name(self) -> str:
         return HALF_TERM_NAMES[self.number - 1]
+
+
+class ClosureDay(db.Model):
+    """A day the LA's schools are closed (e.g. an INSET day shared by all): not a working day."""
+
+    __tablename__ = "closure_day"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(unique=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class DeadlineSettings(db.Model):
+    """The LA's deadline offsets in working days; one row. Defaults follow Reading's RAP process."""
+
+    __tablename__ = "deadline_settings"
+    __audited__ = True
+    __table_args__ = (
+        CheckConstraint("agenda_days BETWEEN 0 AND 60", name="agenda_days_range"),
+        CheckConstraint("evidence_days BETWEEN 0 AND 60", name="evidence_days_range"),
+        CheckConstraint("minutes_days BETWEEN 0 AND 60", name="minutes_days_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_days: Mapped[int] = mapped_column(default=10)
+    evidence_days: Mapped[int] = mapped_column(default=5)
+    minutes_days: Mapped[int] = mapped_column(default=10)

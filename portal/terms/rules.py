@@ -79,3 +79,46 @@ def suggested_title(day: date | None = None) -> str:
     day = day or as_london(utcnow()).date()
     season = "Autumn" if day.month >= 9 else "Spring" if day.month <= 3 else "Summer"
     return f"{season} {day.year}"
+
+
+def closure_days() -> frozenset:
+    from portal.terms.models import ClosureDay
+
+    return frozenset(db.session.scalars(select(ClosureDay.day)))
+
+
+def deadline_settings():
+    """The LA's offsets; the defaults (not yet saved) until the LA admin changes them. Never writes."""
+    from portal.terms.models import DeadlineSettings
+
+    settings = db.session.scalar(select(DeadlineSettings).order_by(DeadlineSettings.id).limit(1))
+    return settings or DeadlineSettings(agenda_days=10, evidence_days=5, minutes_days=10)
+
+
+def save_deadline_settings(*, agenda_days, evidence_days, minutes_days):
+    from portal.terms.models import DeadlineSettings
+
+    settings = db.session.scalar(select(DeadlineSettings).order_by(DeadlineSettings.id).limit(1))
+    if settings is None:
+        settings = DeadlineSettings()
+        db.session.add(settings)
+    settings.agenda_days, settings.evidence_days, settings.minutes_days = agenda_days, evidence_days, minutes_days
+    return settings
+
+
+def add_closure_day(day, reason):
+    from portal.terms.models import ClosureDay
+
+    if db.session.scalar(select(ClosureDay).where(ClosureDay.day == day)):
+        raise RuleBroken(f"{day.day} {day:%B %Y} is already a closure day", "day")
+    if day.weekday() >= 5:
+        raise RuleBroken(f"{day.day} {day:%B %Y} is a weekend: it is not a working day anyway", "day")
+    closure = ClosureDay(day=day, reason=reason.strip())
+    db.session.add(closure)
+    return closure
+
+
+def all_closure_days():
+    from portal.terms.models import ClosureDay
+
+    return db.session.scalars(select(ClosureDay).order_by(ClosureDay.day)).all()
