@@ -56,6 +56,11 @@ def create_app(test_config=None):
     from portal.home import bp as home_bp
     from portal.inspections import bp as inspections_bp
     from portal.inspections import views as _inspection_views  # noqa: F401
+    from portal.meetings import bp as meetings_bp
+    from portal.meetings import review_views as _review_views  # noqa: F401
+    from portal.meetings import views as _meeting_views  # noqa: F401
+    from portal.plans import bp as plans_bp
+    from portal.plans import views as _plan_views  # noqa: F401
     from portal.self_evaluation import bp as self_evaluation_bp
     from portal.self_evaluation import validation_views as _validation_views  # noqa: F401
     from portal.self_evaluation import views as _self_evaluation_views  # noqa: F401
@@ -71,6 +76,8 @@ def create_app(test_config=None):
     app.register_blueprint(frameworks_bp)
     app.register_blueprint(self_evaluation_bp)
     app.register_blueprint(inspections_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(meetings_bp)
 
     from portal import cli
 
@@ -87,6 +94,8 @@ def _import_models():
     from portal.frameworks import models as _frameworks  # noqa: F401
     from portal.self_evaluation import models as _self_evaluation  # noqa: F401
     from portal.inspections import models as _inspections  # noqa: F401
+    from portal.plans import models as _plans  # noqa: F401
+    from portal.meetings import models as _meetings  # noqa: F401
 
 
 def _migrations_folder():

@@ -53,6 +53,16 @@ def may_validate_school(user, school) -> bool:
     return is_la_admin(user) or is_school_adviser(user, school)
 
 
+def may_run_reviews(user, school) -> bool:
+    """The school's adviser, or the LA admin, schedules review meetings, sends agendas and records progress."""
+    return is_la_admin(user) or is_school_adviser(user, school)
+
+
+def may_agree_plan(user, school) -> bool:
+    """Only the school's own adviser agrees its plan."""
+    return is_school_adviser(user, school)
+
+
 def may_record_inspection(user, school) -> bool:
     """The school's leaders, its adviser or the LA admin record an Ofsted inspection."""
     return may_lead_school(user, school) or may_validate_school(user, school)
@@ -120,5 +130,7 @@ def template_helpers():
         "may_lead_school": may_lead_school,
         "may_validate_school": may_validate_school,
         "may_record_inspection": may_record_inspection,
+        "may_run_reviews": may_run_reviews,
+        "may_agree_plan": may_agree_plan,
         "roles_at": roles_at,
     }

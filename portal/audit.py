@@ -7,7 +7,7 @@ that are not row changes (signing in, an import's summary) use ``record()``.
 
 import contextvars
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask import has_request_context
@@ -48,7 +48,7 @@ def _actor():
 def _plain(value):
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, (date, datetime, time)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

@@ -92,8 +92,54 @@ def load_demo_data() -> bool:
     year = save_term_dates(None, *TERM_DATES)
     db.session.flush()
     _demo_self_evaluations(schools, users, year)
+    _demo_plan_and_meetings(schools[140001], users, year)
     db.session.commit()
     return True
+
+
+def _demo_plan_and_meetings(brookside, users, year):
+    """Brookside's agreed RAP with a year of half-termly reviews; the autumn 1 review has been held."""
+    from datetime import time
+
+    from portal.meetings import rules as meetings
+    from portal.meetings.models import Rag
+    from portal.plans import rules as plans
+    from portal.plans.models import PlanKind
+
+    head, adviser = users["head.brookside@example.org"], users["adviser.north@example.org"]
+    plan = plans.create_plan(brookside, head, kind=PlanKind.RAP, title="Raising Achievement Plan 2026 to 2027", academic_year=year)
+    autumn1, autumn2, spring1, spring2, summer1, summer2 = year.half_terms
+    reading = plans.save_priority(plan, None, title="Raise attainment in reading for disadvantaged pupils in key stage 2",
+                                  description="The gap to other pupils widened to 18 percentage points in 2026.")
+    plans.save_action(reading, None, description="Daily catch-up phonics for pupils below the expected standard",
+                      owner="Reading lead", starts_on=date(2026, 9, 14), due_on=date(2027, 7, 16), cost="2 TA hours a day")
+    plans.save_action(reading, None, description="Reading fluency training for all key stage 2 staff",
+                      owner="Deputy headteacher", starts_on=date(2026, 10, 5), due_on=date(2026, 12, 11), cost="£1,200")
+    plans.save_criterion(reading, None, description="75% of disadvantaged pupils reach the expected standard in reading",
+                         milestones={autumn1: "55%", autumn2: "60%", spring1: "63%", spring2: "67%", summer1: "71%",
+                                     summer2: "75%"})
+    attendance = plans.save_priority(plan, None, title="Reduce persistent absence", description="")
+    plans.save_action(attendance, None, description="Weekly attendance panel with the education welfare officer",
+                      owner="Headteacher", starts_on=date(2026, 9, 7), due_on=None, cost="")
+    plans.save_criterion(attendance, None, description="Persistent absence below 12%",
+                         milestones={autumn1: "16%", autumn2: "15%", spring1: "14%", summer2: "12%"})
+    db.session.flush()
+    plans.agree(plan, adviser)
+    closures = frozenset()
+    dates = {half_term: meetings.suggested_date(half_term, closures) for half_term in year.half_terms}
+    held = meetings.schedule_half_termly(brookside, adviser, plan=plan, dates=dates, starts_at=time(16), ends_at=time(17, 30),
+                                         place="Brookside Primary School, staff room", chair="Alex Morgan")
+    first = held[0]
+    first.agenda = "1. Progress against each success criterion\n2. Evidence from the school\n3. Next steps"
+    from datetime import datetime, timezone
+
+    agenda_due = meetings.deadlines_for(first, closures=closures).agenda_due
+    first.agenda_sent_at = datetime.combine(agenda_due, time(9), tzinfo=timezone.utc)
+    db.session.flush()
+    for criterion, rag, note in zip(plan.success_criteria, (Rag.AMBER, Rag.GREEN), ("54%: just below the milestone", "15.5%")):
+        meetings.record_review(first, criterion, adviser, rag=rag, note=note, today=first.meets_on)
+    meetings.add_next_step(first, description="Share the phonics tracker with governors", owner="Reading lead",
+                           due_on=date(2026, 11, 20))
 
 
 def _demo_self_evaluations(schools, users, year):

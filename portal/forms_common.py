@@ -1,9 +1,10 @@
 """Small pieces shared by every area's forms."""
 
-from datetime import datetime
+import re
+from datetime import datetime, time
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
-from wtforms import DateField, EmailField
+from wtforms import DateField, EmailField, StringField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 
@@ -69,3 +70,43 @@ def require_date(message):
 
     check.field_flags = {"required": True}
     return check
+
+
+class GovTimeField(StringField):
+    """A time of day typed as people write it: 16:00, 4pm, 4.30pm, 9:15am."""
+
+    widget = GovTextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("description", "For example, 16:00 or 4pm")
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if isinstance(self.data, time):
+            return self.data.strftime("%H:%M")
+        return self.raw_data[0] if self.raw_data else (self.data or "")
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip().lower().replace(".", ":").replace(" ", "")
+        self.raw_data = valuelist
+        if not text:
+            self.data = None
+            return
+        self.data = parse_time(text)
+        if self.data is None:
+            raise ValueError(f"Enter {self.label.text.lower()} as a time, like 16:00 or 4pm")
+
+
+def parse_time(text: str):
+    """'16:00', '4pm', '4:30pm', '0930' -> time, or None when it is not a time."""
+    match = re.fullmatch(r"(\d{1,2})(?::?(\d{2}))?(am|pm)?", text)
+    if not match:
+        return None
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)

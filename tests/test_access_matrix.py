@@ -60,6 +60,32 @@ EXPECTED = {
     "self_evaluation.decide": "school_validator",
     "inspections.index": "school_member",
     "inspections.new": "school_recorder",
+    "admin.deadlines": "la_admin",
+    "admin.closure_add": "la_admin",
+    "admin.closure_remove": "la_admin",
+    "meetings.index": "school_member",
+    "meetings.show": "school_member",
+    "meetings.invitation": "school_member",
+    "meetings.new": "school_runner",
+    "meetings.half_termly": "school_runner",
+    "meetings.reschedule": "school_runner",
+    "meetings.cancel": "school_runner",
+    "meetings.agenda": "school_runner",
+    "meetings.minutes_circulated": "school_runner",
+    "meetings.review": "school_runner",
+    "meetings.review_criterion": "school_runner",
+    "meetings.add_next_step": "school_runner",
+    "plans.index": "school_member",
+    "plans.show": "school_member",
+    "plans.create": "school_leader",
+    "plans.edit": "school_leader",
+    "plans.priority_new": "school_leader",
+    "plans.priority_edit": "school_leader",
+    "plans.action_new": "school_leader",
+    "plans.action_edit": "school_leader",
+    "plans.criterion_new": "school_leader",
+    "plans.criterion_edit": "school_leader",
+    "plans.agree": "school_adviser",
 }
 
 ALLOWED = {
@@ -67,6 +93,8 @@ ALLOWED = {
     "school_leader": {"headteacher", "senior_leader"},
     "school_validator": {"adviser", "la_admin"},
     "school_recorder": {"headteacher", "senior_leader", "adviser", "la_admin"},
+    "school_runner": {"adviser", "la_admin"},
+    "school_adviser": {"adviser"},
 }
 
 PEOPLE = {
@@ -119,23 +147,47 @@ def place(app, world):
         from portal.schools.models import School
         from portal.self_evaluation import rules
 
-        year = AcademicYear(start_year=2026)
-        db.session.add(year)
+        from datetime import date, time
+
+        from portal.demo import TERM_DATES
+        from portal.meetings import rules as meeting_rules
+        from portal.meetings.models import MeetingKind
+        from portal.plans import rules as plan_rules
+        from portal.plans.models import PlanKind
+        from portal.terms.models import ClosureDay
+        from portal.terms.rules import save_term_dates
+
+        year = save_term_dates(None, *TERM_DATES)
+        closure = ClosureDay(day=date(2027, 1, 4), reason="Training day")
+        db.session.add(closure)
         current, _ = build_demo_frameworks()
         db.session.flush()
-        evaluations = {}
+        evaluations, plans, meetings = {}, {}, {}
         for school_id in (own, other):
-            evaluation = rules.start(db.session.get(School, school_id), current.published_version, None, "Autumn 2026")
+            school = db.session.get(School, school_id)
+            evaluation = rules.start(school, current.published_version, None, "Autumn 2026")
             db.session.flush()
             evaluation.status = rules.EvaluationStatus.SUBMITTED
             evaluations[school_id] = evaluation
+            plan = plan_rules.create_plan(school, None, kind=PlanKind.RAP, title="Plan", academic_year=year)
+            priority = plan_rules.save_priority(plan, None, title="Reading", description="")
+            plan_rules.save_action(priority, None, description="Phonics", owner="", starts_on=None, due_on=None, cost="")
+            plan_rules.save_criterion(priority, None, description="85% pass", milestones={})
+            plans[school_id] = plan
+            meetings[school_id] = meeting_rules.schedule_meeting(
+                school, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 10, 14), starts_at=time(16), ends_at=time(17),
+                plan=plan, closures=frozenset())
         db.session.commit()
         membership = db.session.scalar(db.select(SchoolRole).where(SchoolRole.user_id == target_user))
         ids = {
             school_id: {"user_id": target_user, "year_id": year.id, "role_id": membership.id,
                         "evaluation_id": evaluation.id, "judgement_id": evaluation.judgements[0].id,
                         "version_id": current.published_version.id, "framework_id": current.id,
-                        "area_id": current.published_version.areas[0].id}
+                        "area_id": current.published_version.areas[0].id, "closure_id": closure.id,
+                        "plan_id": plans[school_id].id, "priority_id": plans[school_id].priorities[0].id,
+                        "action_id": plans[school_id].priorities[0].actions[0].id,
+                        "criterion_id": plans[school_id].priorities[0].success_criteria[0].id,
+                        "meeting_id": meetings[school_id].id}
             for school_id, evaluation in evaluations.items()
         }
     return {"own": own, "other": other, "emails": emails, "ids": ids}

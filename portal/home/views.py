@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from portal.access import is_la_admin, signed_in
 from portal.home import bp
+from portal.meetings.rules import due_for, today_in_london
 from portal.schools.models import Role
 from portal.home.rules import la_overview_counts, paginated_schools, schools_with_roles, self_evaluations_to_act_on
 
@@ -15,6 +16,8 @@ def index():
         "advised_schools": [school for school, roles in memberships if Role.ADVISER in roles],
         "my_schools": [(school, roles) for school, roles in memberships if roles != [Role.ADVISER]],
         "self_evaluations": self_evaluations_to_act_on(current_user),
+        "due": due_for(current_user),
+        "today": today_in_london(),
     }
     if is_la_admin(current_user):
         context["counts"] = la_overview_counts()

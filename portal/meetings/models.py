@@ -1,0 +1,186 @@
+"""Review meetings of a school's plan, their members, reschedules and the RAG review of each criterion."""
+
+import enum
+import uuid
+from datetime import date, datetime, time
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+
+def _enum(kind, name):
+    return Enum(kind, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=30)
+
+
+class MeetingKind(enum.Enum):
+    RAP_REVIEW = "rap_review"
+    IMPROVEMENT_BOARD = "improvement_board"
+    PROJECT_BOARD = "project_board"
+    ROUND_TABLE = "round_table"
+    MONITORING_VISIT = "monitoring_visit"
+
+    @property
+    def label(self):
+        return {"rap_review": "RAP review meeting", "improvement_board": "School Improvement Board",
+                "project_board": "Project Board", "round_table": "Round-table review",
+                "monitoring_visit": "Monitoring visit"}[self.value]
+
+
+class MeetingStatus(enum.Enum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Rag(enum.Enum):
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+    @property
+    def label(self):
+        return {"red": "Red: off track", "amber": "Amber: some progress", "green": "Green: on track"}[self.value]
+
+    @property
+    def colour(self):
+        return {"red": "red", "amber": "orange", "green": "green"}[self.value]
+
+
+class ReviewMeeting(db.Model):
+    __tablename__ = "review_meeting"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"), index=True)
+    half_term_id: Mapped[int | None] = mapped_column(ForeignKey("half_term.id"))
+    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind, "meeting_kind"), default=MeetingKind.RAP_REVIEW)
+    meets_on: Mapped[date] = mapped_column(index=True)
+    starts_at: Mapped[time]
+    ends_at: Mapped[time]
+    place: Mapped[str] = mapped_column(String(200), default="")
+    chair: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[MeetingStatus] = mapped_column(_enum(MeetingStatus, "meeting_status"), default=MeetingStatus.SCHEDULED)
+    cancelled_reason: Mapped[str] = mapped_column(Text, default="")
+    # Calendar invitation identity: the UID never changes; SEQUENCE rises with every change of date.
+    uid: Mapped[str] = mapped_column(String(80), unique=True, default=lambda: f"{uuid.uuid4()}@school-improvement-portal")
+    sequence: Mapped[int] = mapped_column(default=0)
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    agenda_sent_at: Mapped[datetime | None]
+    minutes_circulated_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    school = relationship("School")
+    plan = relationship("Plan")
+    half_term = relationship("HalfTerm")
+    members = relationship("MeetingMember", back_populates="meeting", cascade="all, delete-orphan")
+    date_changes = relationship("MeetingDateChange", back_populates="meeting", order_by="MeetingDateChange.changed_at",
+                                cascade="all, delete-orphan")
+    criterion_reviews = relationship("CriterionReview", back_populates="meeting", cascade="all, delete-orphan")
+    next_steps = relationship("NextStep", back_populates="meeting", order_by="NextStep.id", cascade="all, delete-orphan")
+
+    @property
+    def audit_school_id(self):
+        return self.school_id
+
+    @property
+    def is_cancelled(self):
+        return self.status == MeetingStatus.CANCELLED
+
+    @property
+    def title(self):
+        return f"{self.kind.label}{', ' + self.half_term.name if self.half_term else ''}"
+
+    def review_for(self, criterion):
+        return next((r for r in self.criterion_reviews if r.criterion_id == criterion.id), None)
+
+
+class MeetingMember(db.Model):
+    """Someone expected at the meeting: a portal user, or a name and email for anyone else."""
+
+    __tablename__ = "meeting_member"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("review_meeting.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    role: Mapped[str] = mapped_column(String(100), default="")
+
+    meeting = relationship("ReviewMeeting", back_populates="members")
+    user = relationship("User")
+
+    @property
+    def audit_school_id(self):
+        return self.meeting.school_id if self.meeting else None
+
+
+class MeetingDateChange(db.Model):
+    """A reschedule: the old and new date and time, who moved it and why."""
+
+    __tablename__ = "meeting_date_change"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("review_meeting.id"), index=True)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    from_date: Mapped[date]
+    to_date: Mapped[date]
+    from_time: Mapped[time]
+    to_time: Mapped[time]
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    meeting = relationship("ReviewMeeting", back_populates="date_changes")
+    changed_by = relationship("User")
+
+    @property
+    def audit_school_id(self):
+        return self.meeting.school_id if self.meeting else None
+
+
+class CriterionReview(db.Model):
+    """Progress on one success criterion at one review: a RAG rating and a note."""
+
+    __tablename__ = "criterion_review"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("meeting_id", "criterion_id", name="uq_criterion_review_meeting_criterion"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("review_meeting.id"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("success_criterion.id"), index=True)
+    rag: Mapped[Rag] = mapped_column(_enum(Rag, "rag_rating"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    meeting = relationship("ReviewMeeting", back_populates="criterion_reviews")
+    criterion = relationship("SuccessCriterion")
+
+    @property
+    def audit_school_id(self):
+        return self.meeting.school_id if self.meeting else None
+
+
+class NextStep(db.Model):
+    """An action agreed at the review: what, who, by when."""
+
+    __tablename__ = "next_step"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("review_meeting.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    due_on: Mapped[date | None]
+    done_at: Mapped[datetime | None]
+
+    meeting = relationship("ReviewMeeting", back_populates="next_steps")
+
+    @property
+    def audit_school_id(self):
+        return self.meeting.school_id if self.meeting else None

@@ -1,0 +1,253 @@
+"""Review meeting rules: scheduling, deadlines in working days, agendas, RAG reviews, what is due."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.errors_domain import RuleBroken
+from portal.extensions import db
+from portal.meetings.models import (
+    CriterionReview,
+    MeetingDateChange,
+    MeetingKind,
+    MeetingMember,
+    MeetingStatus,
+    NextStep,
+    Rag,
+    ReviewMeeting,
+)
+from portal.schools.models import Role, SchoolRole
+from portal.terms.rules import closure_days, deadline_settings
+from portal.timeutil import as_london, utcnow
+from portal.working_days import is_working_day, shift_working_days
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    agenda_due: date
+    evidence_due: date
+    minutes_due: date
+
+
+def deadlines_for(meeting, settings=None, closures=None) -> Deadlines:
+    """Agenda and evidence so many working days before the meeting, minutes so many after (LA settings)."""
+    settings = settings or deadline_settings()
+    closures = closure_days() if closures is None else closures
+    return Deadlines(
+        agenda_due=shift_working_days(meeting.meets_on, -settings.agenda_days, closures),
+        evidence_due=shift_working_days(meeting.meets_on, -settings.evidence_days, closures),
+        minutes_due=shift_working_days(meeting.meets_on, settings.minutes_days, closures),
+    )
+
+
+def today_in_london() -> date:
+    return as_london(utcnow()).date()
+
+
+def load_meeting(school, meeting_id):
+    return db.session.scalar(
+        select(ReviewMeeting)
+        .where(ReviewMeeting.id == meeting_id, ReviewMeeting.school_id == school.id)
+        .options(
+            selectinload(ReviewMeeting.members), selectinload(ReviewMeeting.date_changes).selectinload(MeetingDateChange.changed_by),
+            selectinload(ReviewMeeting.criterion_reviews), selectinload(ReviewMeeting.next_steps),
+            selectinload(ReviewMeeting.half_term), selectinload(ReviewMeeting.plan),
+        )
+    )
+
+
+def school_meetings(school):
+    return db.session.scalars(
+        select(ReviewMeeting).where(ReviewMeeting.school_id == school.id)
+        .options(selectinload(ReviewMeeting.half_term), selectinload(ReviewMeeting.plan))
+        .order_by(ReviewMeeting.meets_on, ReviewMeeting.starts_at)
+    ).all()
+
+
+def default_members(school):
+    """Headteacher, chair of governors and adviser: the RAP review's usual members."""
+    wanted = {Role.HEADTEACHER: "Headteacher", Role.CHAIR_OF_GOVERNORS: "Chair of governors", Role.ADVISER: "Adviser"}
+    return [(r.user, wanted[r.role]) for r in sorted(school.roles, key=lambda r: list(wanted).index(r.role) if r.role in wanted else 9)
+            if r.role in wanted and r.user.active]
+
+
+def _check_when(meets_on, starts_at, ends_at, closures):
+    if not is_working_day(meets_on, closures):
+        raise RuleBroken(f"{meets_on.day} {meets_on:%B %Y} is a weekend, bank holiday or closure day: choose a working day", "meets_on")
+    if ends_at <= starts_at:
+        raise RuleBroken("The meeting must end after it starts", "ends_at")
+
+
+def schedule_meeting(school, user, *, kind: MeetingKind, meets_on: date, starts_at: time, ends_at: time, place="", chair="",
+                     plan=None, half_term=None, members=None, closures=None):
+    """A new meeting. ``members``: [(user, role label)] — the school's usual members when None."""
+    _check_when(meets_on, starts_at, ends_at, closure_days() if closures is None else closures)
+    if plan is not None and plan.school is not school:
+        raise RuleBroken("That plan belongs to another school", "plan_id")
+    meeting = ReviewMeeting(school=school, kind=kind, meets_on=meets_on, starts_at=starts_at, ends_at=ends_at,
+                            place=place.strip(), chair=chair.strip(), plan=plan, half_term=half_term,
+                            created_by_id=getattr(user, "id", None))
+    for person, role in (default_members(school) if members is None else members):
+        meeting.members.append(MeetingMember(user=person, name=person.name, email=person.email, role=role))
+    db.session.add(meeting)
+    return meeting
+
+
+def suggested_date(half_term, closures=frozenset()) -> date:
+    """A working Wednesday about four weeks into the half term (or the nearest working day before its end)."""
+    day = half_term.starts_on + timedelta(days=21)
+    day += timedelta(days=(2 - day.weekday()) % 7)
+    day = min(day, half_term.ends_on)
+    while not is_working_day(day, closures) and day > half_term.starts_on:
+        day -= timedelta(days=1)
+    return day
+
+
+def schedule_half_termly(school, user, *, plan, dates: dict, starts_at: time, ends_at: time, place="", chair=""):
+    """One RAP review in each half term: ``dates`` maps half term -> date. Half terms already covered are left alone."""
+    closures = closure_days()
+    covered = {m.half_term_id for m in school_meetings(school) if m.plan_id == plan.id and not m.is_cancelled}
+    problems = []
+    for half_term, meets_on in dates.items():
+        if not half_term.starts_on <= meets_on <= half_term.ends_on:
+            problems.append(f"The {half_term.name} meeting must be between {half_term.starts_on.day} {half_term.starts_on:%B} "
+                            f"and {half_term.ends_on.day} {half_term.ends_on:%B %Y}")
+        elif not is_working_day(meets_on, closures):
+            problems.append(f"The {half_term.name} meeting falls on a weekend, bank holiday or closure day")
+    if problems:
+        raise RuleBroken("; ".join(problems))
+    return [
+        schedule_meeting(school, user, kind=MeetingKind.RAP_REVIEW, meets_on=meets_on, starts_at=starts_at, ends_at=ends_at,
+                         place=place, chair=chair, plan=plan, half_term=half_term, closures=closures)
+        for half_term, meets_on in sorted(dates.items(), key=lambda item: item[1])
+        if half_term.id not in covered
+    ]
+
+
+def reschedule(meeting, user, *, meets_on, starts_at, ends_at, reason):
+    """Move the meeting; its deadlines follow, the change is kept and invitations get a higher SEQUENCE."""
+    if meeting.is_cancelled:
+        raise RuleBroken("This meeting is cancelled", "meets_on")
+    _check_when(meets_on, starts_at, ends_at, closure_days())
+    if (meeting.meets_on, meeting.starts_at, meeting.ends_at) == (meets_on, starts_at, ends_at):
+        raise RuleBroken("Enter a different date or time to reschedule", "meets_on")
+    meeting.date_changes.append(MeetingDateChange(changed_by_id=getattr(user, "id", None), from_date=meeting.meets_on,
+                                                  to_date=meets_on, from_time=meeting.starts_at, to_time=starts_at,
+                                                  reason=reason.strip(), changed_at=utcnow()))
+    meeting.meets_on, meeting.starts_at, meeting.ends_at = meets_on, starts_at, ends_at
+    meeting.sequence += 1
+
+
+def cancel(meeting, reason):
+    """Meetings are never deleted: a cancelled one stays, marked and with the reason."""
+    if meeting.is_cancelled:
+        raise RuleBroken("This meeting is already cancelled")
+    if not reason.strip():
+        raise RuleBroken("Say why the meeting is cancelled", "reason")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancelled_reason = reason.strip()
+    meeting.sequence += 1
+
+
+def save_agenda(meeting, text):
+    if meeting.is_cancelled:
+        raise RuleBroken("This meeting is cancelled", "agenda")
+    meeting.agenda = text.strip()
+
+
+def mark_agenda_sent(meeting):
+    if not meeting.agenda:
+        raise RuleBroken("Write the agenda before you mark it as sent", "agenda")
+    if meeting.agenda_sent_at is None:
+        meeting.agenda_sent_at = utcnow()
+
+
+def agenda_was_late(meeting, deadlines: Deadlines) -> bool:
+    sent = as_london(meeting.agenda_sent_at)
+    return sent is not None and sent.date() > deadlines.agenda_due
+
+
+def record_review(meeting, criterion, user, *, rag: Rag, note: str, today=None):
+    """RAG-rate one success criterion of the meeting's plan, on or after the meeting day."""
+    if meeting.plan_id is None or criterion.priority.plan_id != meeting.plan_id:
+        raise RuleBroken("That success criterion is not part of this meeting's plan")
+    if (today or today_in_london()) < meeting.meets_on:
+        raise RuleBroken("You can record progress from the day of the meeting", "rag")
+    review = meeting.review_for(criterion)
+    if review is None:
+        review = CriterionReview(criterion=criterion)
+        meeting.criterion_reviews.append(review)
+    review.rag, review.note = rag, note.strip()
+    review.recorded_by_id, review.recorded_at = getattr(user, "id", None), utcnow()
+    return review
+
+
+def add_next_step(meeting, *, description, owner, due_on):
+    if not description.strip():
+        raise RuleBroken("Describe the next step", "description")
+    step = NextStep(description=description.strip(), owner=owner.strip(), due_on=due_on)
+    meeting.next_steps.append(step)
+    return step
+
+
+def mark_minutes_circulated(meeting, today=None):
+    if (today or today_in_london()) < meeting.meets_on:
+        raise RuleBroken("Minutes can only be circulated after the meeting")
+    if meeting.minutes_circulated_at is None:
+        meeting.minutes_circulated_at = utcnow()
+
+
+def plan_review_timeline(plan):
+    """Each success criterion's RAG at each of the plan's meetings, oldest first: (meetings, [(criterion, [review|None])])."""
+    meetings = db.session.scalars(
+        select(ReviewMeeting)
+        .where(ReviewMeeting.plan_id == plan.id, ReviewMeeting.status == MeetingStatus.SCHEDULED)
+        .options(selectinload(ReviewMeeting.criterion_reviews), selectinload(ReviewMeeting.half_term))
+        .order_by(ReviewMeeting.meets_on)
+    ).all()
+    rows = [(criterion, [meeting.review_for(criterion) for meeting in meetings]) for criterion in plan.success_criteria]
+    return meetings, rows
+
+
+@dataclass
+class DueItem:
+    what: str  # "Agenda", "Evidence", "Minutes"
+    due_on: date
+    meeting: ReviewMeeting
+    overdue: bool
+
+
+def due_for(user, today=None):
+    """What is due from this person across their schools, soonest first (overdue first of all)."""
+    today = today or today_in_london()
+    roles = db.session.execute(select(SchoolRole.school_id, SchoolRole.role).where(SchoolRole.user_id == user.id)).all()
+    advises = {school_id for school_id, role in roles if role == Role.ADVISER}
+    leads = {school_id for school_id, role in roles if role in (Role.HEADTEACHER, Role.SENIOR_LEADER)}
+    if not advises and not leads:
+        return []
+    settings, closures = deadline_settings(), closure_days()
+    meetings = db.session.scalars(
+        select(ReviewMeeting)
+        .where(ReviewMeeting.school_id.in_(advises | leads), ReviewMeeting.status == MeetingStatus.SCHEDULED,
+               ReviewMeeting.meets_on >= today - timedelta(days=120))
+        .options(selectinload(ReviewMeeting.school), selectinload(ReviewMeeting.half_term))
+    ).all()
+    items = []
+    for meeting in meetings:
+        deadlines = deadlines_for(meeting, settings, closures)
+        upcoming = meeting.meets_on >= today
+        if meeting.school_id in advises and upcoming and meeting.agenda_sent_at is None:
+            items.append(DueItem("Agenda", deadlines.agenda_due, meeting, deadlines.agenda_due < today))
+        if meeting.school_id in advises and not upcoming and meeting.minutes_circulated_at is None:
+            items.append(DueItem("Minutes", deadlines.minutes_due, meeting, deadlines.minutes_due < today))
+        if meeting.school_id in leads and upcoming:
+            items.append(DueItem("Evidence", deadlines.evidence_due, meeting, deadlines.evidence_due < today))
+    return sorted(items, key=lambda item: (not item.overdue, item.due_on, item.meeting.school.name))
+
+
+def london_time(day: date, at: time) -> datetime:
+    from portal.timeutil import LONDON
+
+    return datetime.combine(day, at, tzinfo=LONDON)

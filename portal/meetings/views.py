@@ -1,0 +1,198 @@
+"""Review meeting pages: schedule (one or a year's worth), reschedule, cancel, agenda, review, invitation."""
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.access import may_run_reviews, school_access
+from portal.errors_domain import RuleBroken, attach_to_form
+from portal.extensions import db
+from portal.meetings import bp, rules
+from portal.meetings.forms import AgendaForm, CancelForm, MeetingForm, RescheduleForm, half_termly_form
+from portal.meetings.models import MeetingKind
+from portal.plans.rules import school_plans
+from portal.terms.rules import academic_year_on, closure_days
+from portal.timeutil import utcnow
+
+
+def meeting_or_404(school, meeting_id):
+    meeting = rules.load_meeting(school, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _to_meeting(meeting, anchor=None):
+    return redirect(url_for("meetings.show", school_id=meeting.school_id, meeting_id=meeting.id, _anchor=anchor))
+
+
+@bp.route("")
+@school_access()
+def index(school):
+    meetings = rules.school_meetings(school)
+    settings, closures = rules.deadline_settings(), closure_days()
+    return render_template("meetings/index.html", school=school, meetings=meetings,
+                           deadlines={m.id: rules.deadlines_for(m, settings, closures) for m in meetings},
+                           today=rules.today_in_london())
+
+
+def _plan_choices(form, school, allow_none):
+    plans = school_plans(school)
+    form.plan_id.choices = ([(0, "Not linked to a plan")] if allow_none else []) + [(p.id, p.title) for p in plans]
+    return {p.id: p for p in plans}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@school_access(may_run_reviews)
+def new(school):
+    form = MeetingForm()
+    plans = _plan_choices(form, school, allow_none=True)
+    if form.validate_on_submit():
+        try:
+            meeting = rules.schedule_meeting(
+                school, current_user, kind=MeetingKind(form.kind.data), meets_on=form.meets_on.data,
+                starts_at=form.starts_at.data, ends_at=form.ends_at.data, place=form.place.data or "",
+                chair=form.chair.data or "", plan=plans.get(form.plan_id.data))
+        except RuleBroken as problem:
+            db.session.rollback()
+            attach_to_form(form, problem, "meets_on")
+        else:
+            db.session.commit()
+            flash(f"{meeting.kind.label} scheduled.", "success")
+            return _to_meeting(meeting)
+    return render_template("meetings/new.html", school=school, form=form)
+
+
+@bp.route("/half-termly", methods=["GET", "POST"])
+@school_access(may_run_reviews)
+def half_termly(school):
+    year = academic_year_on()
+    if year is None or not year.half_terms:
+        flash("Term dates for this academic year have not been entered yet: ask your LA admin.", "info")
+        return redirect(url_for("meetings.index", school_id=school.id))
+    closures = closure_days()
+    form = half_termly_form(year.half_terms, {h.id: rules.suggested_date(h, closures) for h in year.half_terms})
+    plans = _plan_choices(form, school, allow_none=False)
+    if not plans:
+        flash(f"{school.name} has no plan yet: its leaders start one, then you can schedule its reviews.", "info")
+        return redirect(url_for("meetings.index", school_id=school.id))
+    if form.validate_on_submit():
+        try:
+            created = rules.schedule_half_termly(
+                school, current_user, plan=plans[form.plan_id.data],
+                dates={h: form[f"date_{h.number}"].data for h in year.half_terms},
+                starts_at=form.starts_at.data, ends_at=form.ends_at.data, place=form.place.data or "", chair=form.chair.data or "")
+        except RuleBroken as problem:
+            db.session.rollback()
+            attach_to_form(form, problem, "date_1")
+        else:
+            db.session.commit()
+            flash(f"{len(created)} review meetings scheduled for {year.label}." if created
+                  else "Every half term already has a review meeting for this plan.", "success")
+            return redirect(url_for("meetings.index", school_id=school.id))
+    return render_template("meetings/half_termly.html", school=school, form=form, year=year)
+
+
+@bp.route("/<int:meeting_id>")
+@school_access()
+def show(school, meeting_id):
+    meeting = meeting_or_404(school, meeting_id)
+    deadlines = rules.deadlines_for(meeting)
+    criteria = meeting.plan.success_criteria if meeting.plan else []
+    return render_template("meetings/show.html", school=school, meeting=meeting, deadlines=deadlines, criteria=criteria,
+                           agenda_late=rules.agenda_was_late(meeting, deadlines), today=rules.today_in_london())
+
+
+@bp.route("/<int:meeting_id>/invitation.ics")
+@school_access()
+def invitation(school, meeting_id):
+    """The meeting as a calendar invitation: same UID always, SEQUENCE raised by every reschedule."""
+    from portal.meetings.invitations import meeting_invitation
+
+    meeting = meeting_or_404(school, meeting_id)
+    body = meeting_invitation(
+        uid=meeting.uid, sequence=meeting.sequence, summary=f"{meeting.kind.label}: {school.name}",
+        description=f"{meeting.title} for {school.name}.", location=meeting.place,
+        starts_at=rules.london_time(meeting.meets_on, meeting.starts_at),
+        ends_at=rules.london_time(meeting.meets_on, meeting.ends_at),
+        url=url_for("meetings.show", school_id=school.id, meeting_id=meeting.id, _external=True),
+        organiser=None, attendees=[(m.name, m.email) for m in meeting.members if m.email],
+        cancelled=meeting.is_cancelled, stamp=utcnow(),
+    )
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="review-meeting-{meeting.id}.ics"'
+    return response
+
+
+@bp.route("/<int:meeting_id>/reschedule", methods=["GET", "POST"])
+@school_access(may_run_reviews)
+def reschedule(school, meeting_id):
+    meeting = meeting_or_404(school, meeting_id)
+    form = RescheduleForm(data=None if request.method == "POST" else
+                          {"meets_on": meeting.meets_on, "starts_at": meeting.starts_at, "ends_at": meeting.ends_at})
+    if form.validate_on_submit():
+        try:
+            rules.reschedule(meeting, current_user, meets_on=form.meets_on.data, starts_at=form.starts_at.data,
+                             ends_at=form.ends_at.data, reason=form.reason.data or "")
+        except RuleBroken as problem:
+            db.session.rollback()
+            attach_to_form(form, problem, "meets_on")
+        else:
+            db.session.commit()
+            flash("Meeting rescheduled. Its deadlines have moved with it; members should download the updated invitation.",
+                  "success")
+            return _to_meeting(meeting)
+    return render_template("meetings/reschedule.html", school=school, meeting=meeting, form=form)
+
+
+@bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@school_access(may_run_reviews)
+def cancel(school, meeting_id):
+    meeting = meeting_or_404(school, meeting_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            rules.cancel(meeting, form.reason.data)
+        except RuleBroken as problem:
+            db.session.rollback()
+            attach_to_form(form, problem, "reason")
+        else:
+            db.session.commit()
+            flash("Meeting cancelled. It stays on the record, marked cancelled.", "success")
+            return _to_meeting(meeting)
+    return render_template("meetings/cancel.html", school=school, meeting=meeting, form=form)
+
+
+@bp.route("/<int:meeting_id>/agenda", methods=["GET", "POST"])
+@school_access(may_run_reviews)
+def agenda(school, meeting_id):
+    meeting = meeting_or_404(school, meeting_id)
+    form = AgendaForm(data=None if request.method == "POST" else {"agenda": meeting.agenda})
+    if form.validate_on_submit():
+        try:
+            rules.save_agenda(meeting, form.agenda.data or "")
+            if form.send.data:
+                rules.mark_agenda_sent(meeting)
+        except RuleBroken as problem:
+            db.session.rollback()
+            attach_to_form(form, problem, "agenda")
+        else:
+            db.session.commit()
+            flash("Agenda saved and marked as sent." if form.send.data else "Agenda saved.", "success")
+            return _to_meeting(meeting, "agenda")
+    return render_template("meetings/agenda.html", school=school, meeting=meeting, form=form,
+                           deadlines=rules.deadlines_for(meeting))
+
+
+@bp.route("/<int:meeting_id>/minutes-circulated", methods=["POST"])
+@school_access(may_run_reviews)
+def minutes_circulated(school, meeting_id):
+    meeting = meeting_or_404(school, meeting_id)
+    try:
+        rules.mark_minutes_circulated(meeting)
+    except RuleBroken as problem:
+        flash(problem.message, "error")
+    else:
+        db.session.commit()
+        flash("Minutes marked as circulated.", "success")
+    return _to_meeting(meeting)

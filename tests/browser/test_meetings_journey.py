@@ -1,0 +1,68 @@
+"""In a real browser: an adviser schedules a year of half-termly reviews; the headteacher sees the evidence deadline."""
+
+from datetime import date, time
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.meetings import rules
+from portal.meetings.models import ReviewMeeting
+from portal.plans import rules as plan_rules
+from portal.plans.models import PlanKind
+from portal.schools.models import Role, School
+from portal.terms.rules import save_term_dates
+from tests.conftest import PASSWORD
+
+
+def current_year_dates(today):
+    """Six half terms of the academic year containing ``today`` (September to July)."""
+    start = today.year if today.month >= 8 else today.year - 1
+    pairs = [((9, 2), (10, 23)), ((11, 2), (12, 18)), ((1, 5), (2, 12)), ((2, 22), (3, 26)), ((4, 12), (5, 28)), ((6, 7), (7, 21))]
+    year_of = lambda month: start if month >= 8 else start + 1  # noqa: E731
+    return start, [(date(year_of(a[0]), *a), date(year_of(b[0]), *b)) for a, b in pairs]
+
+
+def _sign_in(page, portal_url, email):
+    page.goto(portal_url + "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_adviser_schedules_half_termly_reviews_and_head_sees_evidence_deadline(app, browser, portal_url, world):
+    school_id = world.school("Brookside Primary School")
+    world.user("head@example.org", "Sarah Lewis", roles=[(school_id, Role.HEADTEACHER)])
+    world.user("adviser@example.org", "Priya Shah", roles=[(school_id, Role.ADVISER)])
+    today = rules.today_in_london()
+    with app.app_context():
+        year = save_term_dates(None, *current_year_dates(today))
+        plan_rules.create_plan(db.session.get(School, school_id), None, kind=PlanKind.RAP, title="Raising Achievement Plan",
+                               academic_year=year)
+        db.session.commit()
+
+    adviser = browser.new_page()
+    _sign_in(adviser, portal_url, "adviser@example.org")
+    adviser.goto(f"{portal_url}/schools/{school_id}/meetings")
+    adviser.get_by_role("link", name="Schedule a year of half-termly reviews").click()
+    expect(adviser.get_by_role("heading", level=1)).to_have_text("Schedule half-termly reviews")
+    adviser.get_by_label("Start time").fill("4pm")
+    adviser.get_by_label("End time").fill("5:30pm")
+    adviser.get_by_label("Place").fill("School library")
+    adviser.get_by_role("button", name="Schedule these meetings").click()
+    expect(adviser.locator(".govuk-notification-banner")).to_contain_text("6 review meetings scheduled")
+    expect(adviser.locator("tbody tr")).to_have_count(6)
+
+    with app.app_context():
+        meetings = db.session.scalars(select(ReviewMeeting).order_by(ReviewMeeting.meets_on)).all()
+        assert all(m.starts_at == time(16) and m.ends_at == time(17, 30) for m in meetings)
+        upcoming = next(m for m in meetings if m.meets_on >= today)
+        evidence_due = rules.deadlines_for(upcoming).evidence_due
+
+    head = browser.new_context().new_page()
+    _sign_in(head, portal_url, "head@example.org")
+    due = head.locator("table", has_text="What is due from you")
+    expect(due).to_be_visible()
+    first_row = due.locator("tbody tr").first
+    expect(first_row).to_contain_text(f"{evidence_due.day} {evidence_due:%B %Y}")
+    expect(first_row).to_contain_text("Submit evidence")

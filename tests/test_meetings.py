@@ -1,0 +1,219 @@
+"""Review meetings: scheduling, deadlines in working days, reschedules, agendas, RAG reviews, invitations."""
+
+from datetime import date, time
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from portal.auth.models import User
+from portal.errors_domain import RuleBroken
+from portal.extensions import db
+from portal.meetings import rules
+from portal.meetings.models import MeetingKind, Rag, ReviewMeeting
+from portal.plans import rules as plan_rules
+from portal.plans.models import PlanKind
+from portal.schools.models import Role, School
+from portal.terms.rules import save_deadline_settings, save_term_dates
+from portal.working_days import shift_working_days
+from tests.conftest import text_of
+
+YEAR = (2026, [(date(2026, 9, 2), date(2026, 10, 23)), (date(2026, 11, 2), date(2026, 12, 18)),
+               (date(2027, 1, 5), date(2027, 2, 12)), (date(2027, 2, 22), date(2027, 3, 26)),
+               (date(2027, 4, 12), date(2027, 5, 28)), (date(2027, 6, 7), date(2027, 7, 21))])
+
+
+@pytest.fixture
+def school(app, world):
+    """Brookside with a head, a chair, an adviser, the 2026 to 2027 year and a plan with one criterion."""
+    school_id = world.school("Brookside Primary School")
+    people = {
+        "head": world.user("head@example.org", "Sarah Lewis", roles=[(school_id, Role.HEADTEACHER)]),
+        "chair": world.user("chair@example.org", "Margaret Dunn", roles=[(school_id, Role.CHAIR_OF_GOVERNORS)]),
+        "adviser": world.user("adviser@example.org", "Priya Shah", roles=[(school_id, Role.ADVISER)]),
+    }
+    with app.app_context():
+        year = save_term_dates(None, *YEAR)
+        school = db.session.get(School, school_id)
+        plan = plan_rules.create_plan(school, None, kind=PlanKind.RAP, title="Raising Achievement Plan 2026 to 2027",
+                                      academic_year=year)
+        priority = plan_rules.save_priority(plan, None, title="Improve reading", description="")
+        plan_rules.save_action(priority, None, description="Daily phonics catch-up", owner="Reading lead",
+                               starts_on=None, due_on=None, cost="")
+        plan_rules.save_criterion(priority, None, description="85% reach the expected standard in reading",
+                                  milestones={year.half_terms[0]: "70%", year.half_terms[1]: "75%"})
+        db.session.commit()
+        return {"id": school_id, "plan": plan.id, "people": people}
+
+
+def _meeting(app, school, meets_on, **extra):
+    with app.app_context():
+        school_row = db.session.get(School, school["id"])
+        plan = plan_rules.load_plan(school_row, school["plan"])
+        meeting = rules.schedule_meeting(school_row, None, kind=MeetingKind.RAP_REVIEW, meets_on=meets_on,
+                                         starts_at=time(16), ends_at=time(17, 30), place="School library", plan=plan, **extra)
+        db.session.commit()
+        return meeting.id
+
+
+def test_deadlines_follow_the_settings_and_closure_days(ctx, school):
+    meeting = ReviewMeeting(meets_on=date(2026, 4, 8), starts_at=time(16), ends_at=time(17))
+    deadlines = rules.deadlines_for(meeting)
+    assert deadlines.evidence_due == date(2026, 3, 30)
+    assert deadlines.agenda_due == date(2026, 3, 23)
+    assert deadlines.minutes_due == date(2026, 4, 22)
+    save_deadline_settings(agenda_days=15, evidence_days=3, minutes_days=5)
+    db.session.flush()
+    later = rules.deadlines_for(meeting, closures=frozenset({date(2026, 4, 1)}))
+    assert later.evidence_due == date(2026, 3, 31) and later.minutes_due == date(2026, 4, 15)
+
+
+def test_members_default_to_head_chair_and_adviser(ctx, school):
+    school_row = db.session.get(School, school["id"])
+    meeting = rules.schedule_meeting(school_row, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 12, 2),
+                                     starts_at=time(16), ends_at=time(17))
+    assert [(m.name, m.role) for m in meeting.members] == [
+        ("Sarah Lewis", "Headteacher"), ("Margaret Dunn", "Chair of governors"), ("Priya Shah", "Adviser")]
+
+
+def test_meetings_only_on_working_days_and_ending_after_they_start(ctx, school):
+    school_row = db.session.get(School, school["id"])
+    with pytest.raises(RuleBroken, match="weekend, bank holiday or closure day"):
+        rules.schedule_meeting(school_row, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 12, 28),
+                               starts_at=time(16), ends_at=time(17))
+    with pytest.raises(RuleBroken, match="must end after it starts"):
+        rules.schedule_meeting(school_row, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 12, 2),
+                               starts_at=time(16), ends_at=time(15))
+
+
+def test_adviser_schedules_a_year_of_half_termly_reviews(app, client, sign_in, school, monkeypatch):
+    monkeypatch.setattr("portal.meetings.views.academic_year_on", lambda: _year(app))
+    sign_in("adviser@example.org")
+    url = f"/schools/{school['id']}/meetings/half-termly"
+    form_page = client.get(url).get_data(as_text=True)
+    assert 'name="date_1"' in form_page and "Autumn 1 runs from 2 September to 23 October 2026" in text_of(client.get(url))
+    data = {"plan_id": str(school["plan"]), "starts_at": "4pm", "ends_at": "17:30", "place": "School library", "chair": "Jo Lead"}
+    for number, day in enumerate([date(2026, 9, 30), date(2026, 11, 25), date(2027, 2, 3), date(2027, 3, 10),
+                                  date(2027, 5, 12), date(2027, 6, 30)], start=1):
+        data[f"date_{number}"] = [str(day.day), str(day.month), str(day.year)]
+    page = text_of(client.post(url, data=dict(data, date_2=["28", "12", "2026"])))
+    assert "The Autumn 2 meeting must be between 2 November and 18 December 2026" in page
+    response = client.post(url, data=data, follow_redirects=True)
+    assert "6 review meetings scheduled for 2026 to 2027" in text_of(response)
+    assert "Every half term already has a review meeting" in text_of(client.post(url, data=data, follow_redirects=True))
+    with app.app_context():
+        meetings = db.session.scalars(select(ReviewMeeting).order_by(ReviewMeeting.meets_on)).all()
+        assert [m.half_term.name for m in meetings] == ["Autumn 1", "Autumn 2", "Spring 1", "Spring 2", "Summer 1", "Summer 2"]
+        assert meetings[0].starts_at == time(16) and meetings[0].ends_at == time(17, 30)
+
+
+def _year(app):
+    from portal.terms.models import AcademicYear
+
+    return db.session.scalar(select(AcademicYear))
+
+
+def test_suggested_dates_are_working_days_inside_each_half_term(ctx, school):
+    for half_term in _year(None).half_terms:
+        suggestion = rules.suggested_date(half_term)
+        assert half_term.starts_on <= suggestion <= half_term.ends_on and suggestion.weekday() < 5
+
+
+def test_headteacher_sees_evidence_due_and_adviser_sees_agenda_and_minutes(app, client, sign_in, school):
+    today = rules.today_in_london()
+    upcoming = shift_working_days(today, 8)
+    past = shift_working_days(today, -3)
+    _meeting(app, school, upcoming)
+    _meeting(app, school, past)
+    sign_in("head@example.org")
+    page = text_of(client.get("/"))
+    evidence_due = shift_working_days(upcoming, -5)
+    assert "What is due from you" in page and "Submit evidence" in page
+    assert f"{evidence_due.day} {evidence_due:%B %Y}" in page
+    assert "Send the agenda" not in page
+    sign_in("adviser@example.org")
+    page = text_of(client.get("/"))
+    assert "Send the agenda" in page and "Overdue" in page  # 8 working days ahead: the 10-day agenda deadline has passed
+    assert "Circulate the minutes" in page
+    sign_in("chair@example.org")
+    assert "What is due from you" not in text_of(client.get("/"))
+
+
+def test_reschedule_moves_deadlines_keeps_the_change_and_updates_the_invitation(app, client, sign_in, school):
+    meeting_id = _meeting(app, school, date(2027, 2, 3))
+    sign_in("adviser@example.org")
+    base = f"/schools/{school['id']}/meetings/{meeting_id}"
+    first = Calendar.from_ical(client.get(f"{base}/invitation.ics").data)
+    response = client.post(f"{base}/reschedule", data={"meets_on": ["10", "2", "2027"], "starts_at": "15:30",
+                                                      "ends_at": "17:00", "reason": "Head on a course"})
+    assert response.status_code == 302
+    page = text_of(client.get(base))
+    assert "moved from 3 February 2027 16:00 to 10 February 2027 15:30 (Head on a course)" in page
+    assert "27 January 2027" in page  # agenda now due 10 working days before 10 February
+    second = Calendar.from_ical(client.get(f"{base}/invitation.ics").data)
+    event_before, event_after = (next(c for c in cal.walk("VEVENT")) for cal in (first, second))
+    assert event_before["UID"] == event_after["UID"]
+    assert int(event_after["SEQUENCE"]) == int(event_before["SEQUENCE"]) + 1
+    assert event_after.decoded("DTSTART").date() == date(2027, 2, 10)
+
+
+def test_cancel_needs_a_reason_and_keeps_the_meeting(app, client, sign_in, school):
+    meeting_id = _meeting(app, school, date(2027, 2, 3))
+    sign_in("adviser@example.org")
+    base = f"/schools/{school['id']}/meetings/{meeting_id}"
+    assert "Say why the meeting is cancelled" in text_of(client.post(f"{base}/cancel", data={"reason": ""}))
+    client.post(f"{base}/cancel", data={"reason": "School closed for snow"})
+    assert "Cancelled" in text_of(client.get(f"/schools/{school['id']}/meetings"))
+    invitation = Calendar.from_ical(client.get(f"{base}/invitation.ics").data)
+    assert str(next(c for c in invitation.walk("VEVENT"))["STATUS"]) == "CANCELLED"
+
+
+def test_agenda_written_sent_and_flagged_late(app, client, sign_in, school):
+    meeting_id = _meeting(app, school, shift_working_days(rules.today_in_london(), 3))
+    sign_in("adviser@example.org")
+    base = f"/schools/{school['id']}/meetings/{meeting_id}"
+    assert "Write the agenda before you mark it as sent" in text_of(client.post(f"{base}/agenda", data={"agenda": "", "send": "x"}))
+    client.post(f"{base}/agenda", data={"agenda": "1. Progress on reading\n2. Next steps", "send": "x"})
+    page = text_of(client.get(base))
+    assert "1. Progress on reading" in page and "Sent late" in page
+
+
+def test_progress_is_recorded_from_the_meeting_day_and_shown_on_the_plan(app, client, sign_in, school):
+    future_id = _meeting(app, school, shift_working_days(rules.today_in_london(), 3))
+    past_id = _meeting(app, school, shift_working_days(rules.today_in_london(), -2))
+    with app.app_context():
+        criterion_id = plan_rules.load_plan(db.session.get(School, school["id"]), school["plan"]).success_criteria[0].id
+    sign_in("adviser@example.org")
+    prefix = f"criterion-{criterion_id}-"
+    future = client.post(f"/schools/{school['id']}/meetings/{future_id}/review/criteria/{criterion_id}",
+                         data={prefix + "rag": "amber", prefix + "note": ""})
+    assert "You can record progress from the day of the meeting" in text_of(future)
+    done = client.post(f"/schools/{school['id']}/meetings/{past_id}/review/criteria/{criterion_id}",
+                       data={prefix + "rag": "green", prefix + "note": "78% on track"})
+    assert done.status_code == 302
+    step = client.post(f"/schools/{school['id']}/meetings/{past_id}/review/next-steps",
+                       data={"description": "Reading lead to audit book bands", "owner": "Reading lead",
+                             "due_on": ["15", "1", "2027"]})
+    assert step.status_code == 302
+    page = text_of(client.get(f"/schools/{school['id']}/meetings/{past_id}"))
+    assert "Green" in page and "78% on track" in page and "Reading lead to audit book bands" in page
+    with app.app_context():
+        plan = plan_rules.load_plan(db.session.get(School, school["id"]), school["plan"])
+        meetings, rows = rules.plan_review_timeline(plan)
+        assert [r.rag if r else None for r in rows[0][1]] == [Rag.GREEN, None]
+        assert len(meetings) == 2
+
+
+def test_due_items_soonest_first_with_overdue_first(ctx, school):
+    today = date(2026, 11, 25)
+    school_row = db.session.get(School, school["id"])
+    for meets_on in (date(2026, 12, 16), date(2026, 12, 2)):
+        rules.schedule_meeting(school_row, None, kind=MeetingKind.RAP_REVIEW, meets_on=meets_on, starts_at=time(16), ends_at=time(17))
+    db.session.flush()
+    head = db.session.get(User, school["people"]["head"])
+    adviser = db.session.get(User, school["people"]["adviser"])
+    assert [(i.what, i.due_on) for i in rules.due_for(head, today)] == [("Evidence", date(2026, 11, 25)),
+                                                                         ("Evidence", date(2026, 12, 9))]
+    agenda = rules.due_for(adviser, today)
+    assert [(i.what, i.due_on, i.overdue) for i in agenda] == [("Agenda", date(2026, 11, 18), True),
+                                                                ("Agenda", date(2026, 12, 2), False)]
