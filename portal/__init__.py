@@ -51,6 +51,9 @@ def create_app(test_config=None):
     from portal.auth import bp as auth_bp
     from portal.auth import views as _auth_views  # noqa: F401
     from portal.errors import bp as errors_bp
+    from portal.evidence import bp as evidence_bp
+    from portal.evidence import views as _evidence_views  # noqa: F401
+    from portal.evidence.queue_views import bp as evidence_queue_bp
     from portal.frameworks import bp as frameworks_bp
     from portal.frameworks import views as _framework_views  # noqa: F401
     from portal.home import bp as home_bp
@@ -78,6 +81,8 @@ def create_app(test_config=None):
     app.register_blueprint(inspections_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(evidence_bp)
+    app.register_blueprint(evidence_queue_bp)
 
     from portal import cli
 
@@ -96,6 +101,7 @@ def _import_models():
     from portal.inspections import models as _inspections  # noqa: F401
     from portal.plans import models as _plans  # noqa: F401
     from portal.meetings import models as _meetings  # noqa: F401
+    from portal.evidence import models as _evidence  # noqa: F401
 
 
 def _migrations_folder():

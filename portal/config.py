@@ -23,7 +23,10 @@ class Defaults:
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
     WTF_CSRF_TIME_LIMIT = None
-    MAX_CONTENT_LENGTH = 110 * 1024 * 1024
+    # Per evidence file (checked while streaming); a whole request may carry several files.
+    EVIDENCE_MAX_FILE_BYTES = 100 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 520 * 1024 * 1024
+    EVIDENCE_STORAGE = "local"
     PAGE_SIZE = 50
     BEHIND_PROXY = False
     ENV_NAME = "development"
@@ -38,6 +41,12 @@ ENVIRONMENT_KEYS = {
     "PORTAL_ORGANISATION_NAME": "ORGANISATION_NAME",
     "PORTAL_ENV": "ENV_NAME",
     "PORTAL_UPLOAD_FOLDER": "UPLOAD_FOLDER",
+    "PORTAL_EVIDENCE_STORAGE": "EVIDENCE_STORAGE",
+    "S3_BUCKET": "S3_BUCKET",
+    "S3_ENDPOINT_URL": "S3_ENDPOINT_URL",
+    "S3_REGION": "S3_REGION",
+    "S3_ACCESS_KEY_ID": "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY": "S3_SECRET_ACCESS_KEY",
 }
 BOOLEAN_ENVIRONMENT_KEYS = {
     "PORTAL_BEHIND_PROXY": "BEHIND_PROXY",
@@ -59,6 +68,8 @@ def load(app, test_config=None):
     for variable, key in BOOLEAN_ENVIRONMENT_KEYS.items():
         if os.environ.get(variable):
             app.config[key] = os.environ[variable].lower() in {"1", "true", "yes", "on"}
+    if os.environ.get("PORTAL_EVIDENCE_MAX_FILE_MB", "").isdigit():
+        app.config["EVIDENCE_MAX_FILE_BYTES"] = int(os.environ["PORTAL_EVIDENCE_MAX_FILE_MB"]) * 1024 * 1024
     if test_config:
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])

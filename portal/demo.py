@@ -140,6 +140,35 @@ def _demo_plan_and_meetings(brookside, users, year):
         meetings.record_review(first, criterion, adviser, rag=rag, note=note, today=first.meets_on)
     meetings.add_next_step(first, description="Share the phonics tracker with governors", owner="Reading lead",
                            due_on=date(2026, 11, 20))
+    db.session.flush()
+    _demo_evidence(brookside, head, adviser, plan, held)
+
+
+def _demo_evidence(brookside, head, adviser, plan, held):
+    """Evidence for the first review (verified) and for the second (waiting in the adviser's queue)."""
+    import io
+
+    from flask import current_app
+
+    from portal.evidence import rules as evidence
+    from portal.evidence.files import check_head
+    from portal.evidence.models import Decision
+    from portal.evidence.storage import storage_for
+
+    storage = storage_for(current_app.config)
+    pdf = b"%PDF-1.4\n% Demo evidence: phonics tracker\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    csv_text = "Pupil group,Autumn 1,Autumn 2\nDisadvantaged,54%,58%\nOther,71%,73%\n".encode()
+    for meeting, title, name, content, verify in (
+        (held[0], "Phonics tracker, autumn 1", "phonics-tracker.pdf", pdf, True),
+        (held[1], "Reading assessment, autumn 2", "reading-assessment.csv", csv_text, False),
+    ):
+        stored = storage.save(io.BytesIO(content), max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], display_name=name)
+        kept = evidence.keep_uploaded_file(brookside, head, stored, check_head(name, content), name)
+        item = evidence.submit(brookside, head, meeting=meeting, title=title, narrative=f"{title}: progress of disadvantaged pupils.",
+                               criteria=plan.success_criteria[:1], files=[kept], today=meeting.meets_on)
+        if verify:
+            db.session.flush()
+            evidence.decide(item, adviser, decision=Decision.VERIFIED, comment="", today=meeting.meets_on)
 
 
 def _demo_self_evaluations(schools, users, year):

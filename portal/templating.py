@@ -36,9 +36,20 @@ def csrf_input(form=None):
     return Markup(f'<input type="hidden" name="{escape(prefix)}csrf_token" value="{escape(generate_csrf())}">')
 
 
+def filesize(size):
+    """1.2 MB, 340 KB, 12 bytes."""
+    if size is None:
+        return ""
+    for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{size} bytes"
+
+
 def init_app(app):
     app.jinja_env.filters["govuk_date"] = govuk_date
     app.jinja_env.filters["govuk_datetime"] = govuk_datetime
+    app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.globals.update(access.template_helpers())
     app.jinja_env.globals.update(Role=Role, ROLE_LABELS=ROLE_LABELS, grade_hints=grade_hints, csrf_input=csrf_input)
 

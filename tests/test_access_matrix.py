@@ -86,6 +86,14 @@ EXPECTED = {
     "plans.criterion_new": "school_leader",
     "plans.criterion_edit": "school_leader",
     "plans.agree": "school_adviser",
+    "evidence.index": "school_member",
+    "evidence.show": "school_member",
+    "evidence.download": "school_member",
+    "evidence.new": "school_leader",
+    "evidence.answer": "school_leader",
+    "evidence.withdraw": "school_leader",
+    "evidence.decision": "school_runner",
+    "evidence_queue.queue": "signed_in",
 }
 
 ALLOWED = {
@@ -162,7 +170,13 @@ def place(app, world):
         db.session.add(closure)
         current, _ = build_demo_frameworks()
         db.session.flush()
-        evaluations, plans, meetings = {}, {}, {}
+        import io
+
+        from portal.evidence import rules as evidence_rules
+        from portal.evidence.files import check_head
+        from portal.evidence.storage import storage_for
+
+        evaluations, plans, meetings, items = {}, {}, {}, {}
         for school_id in (own, other):
             school = db.session.get(School, school_id)
             evaluation = rules.start(school, current.published_version, None, "Autumn 2026")
@@ -177,6 +191,11 @@ def place(app, world):
             meetings[school_id] = meeting_rules.schedule_meeting(
                 school, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 10, 14), starts_at=time(16), ends_at=time(17),
                 plan=plan, closures=frozenset())
+            db.session.flush()
+            stored = storage_for(app.config).save(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1000, display_name="a.pdf")
+            evidence_file = evidence_rules.keep_uploaded_file(school, None, stored, check_head("a.pdf", b"%PDF-1.4\n"), "a.pdf")
+            items[school_id] = evidence_rules.submit(school, None, meeting=meetings[school_id], title="Book looks", narrative="",
+                                                     criteria=plan.success_criteria, files=[evidence_file])
         db.session.commit()
         membership = db.session.scalar(db.select(SchoolRole).where(SchoolRole.user_id == target_user))
         ids = {
@@ -187,7 +206,8 @@ def place(app, world):
                         "plan_id": plans[school_id].id, "priority_id": plans[school_id].priorities[0].id,
                         "action_id": plans[school_id].priorities[0].actions[0].id,
                         "criterion_id": plans[school_id].priorities[0].success_criteria[0].id,
-                        "meeting_id": meetings[school_id].id}
+                        "meeting_id": meetings[school_id].id, "item_id": items[school_id].id,
+                        "file_id": items[school_id].versions[0].files[0].id}
             for school_id, evaluation in evaluations.items()
         }
     return {"own": own, "other": other, "emails": emails, "ids": ids}

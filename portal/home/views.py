@@ -2,6 +2,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 
 from portal.access import is_la_admin, signed_in
+from portal.evidence.rules import verification_summary
 from portal.home import bp
 from portal.meetings.rules import due_for, today_in_london
 from portal.schools.models import Role
@@ -17,6 +18,7 @@ def index():
         "my_schools": [(school, roles) for school, roles in memberships if roles != [Role.ADVISER]],
         "self_evaluations": self_evaluations_to_act_on(current_user),
         "due": due_for(current_user),
+        "verification": verification_summary(current_user),
         "today": today_in_london(),
     }
     if is_la_admin(current_user):

@@ -234,6 +234,11 @@ def due_for(user, today=None):
                ReviewMeeting.meets_on >= today - timedelta(days=120))
         .options(selectinload(ReviewMeeting.school), selectinload(ReviewMeeting.half_term))
     ).all()
+    from portal.evidence.models import EvidenceItem, EvidenceStatus
+
+    with_evidence = set(db.session.scalars(
+        select(EvidenceItem.meeting_id).where(EvidenceItem.meeting_id.in_([m.id for m in meetings]),
+                                              EvidenceItem.status != EvidenceStatus.WITHDRAWN)))
     items = []
     for meeting in meetings:
         deadlines = deadlines_for(meeting, settings, closures)
@@ -242,7 +247,7 @@ def due_for(user, today=None):
             items.append(DueItem("Agenda", deadlines.agenda_due, meeting, deadlines.agenda_due < today))
         if meeting.school_id in advises and not upcoming and meeting.minutes_circulated_at is None:
             items.append(DueItem("Minutes", deadlines.minutes_due, meeting, deadlines.minutes_due < today))
-        if meeting.school_id in leads and upcoming:
+        if meeting.school_id in leads and upcoming and meeting.id not in with_evidence:
             items.append(DueItem("Evidence", deadlines.evidence_due, meeting, deadlines.evidence_due < today))
     return sorted(items, key=lambda item: (not item.overdue, item.due_on, item.meeting.school.name))
 

@@ -1,0 +1,167 @@
+"""Evidence rules: submission (late is accepted and marked), queries and answers, verification, withdrawal,
+and whether each school's adviser has verified evidence this half term."""
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import selectinload
+
+from portal.errors_domain import RuleBroken
+from portal.evidence.models import Decision, EvidenceFile, EvidenceItem, EvidenceStatus, EvidenceVersion, Verification
+from portal.extensions import db
+from portal.meetings.models import MeetingStatus, ReviewMeeting
+from portal.meetings.rules import deadlines_for, today_in_london
+from portal.plans.models import Plan, PlanStatus
+from portal.schools.models import Role, School, SchoolRole
+from portal.terms.rules import half_term_on
+from portal.timeutil import utcnow
+
+
+def keep_uploaded_file(school, user, stored, kind, display_name) -> EvidenceFile:
+    """Record a stored file before its form is complete, so a form error never loses an upload."""
+    evidence_file = EvidenceFile(school_id=school.id, uploaded_by_id=getattr(user, "id", None), display_name=display_name,
+                                 storage_key=stored.key, size=stored.size, sha256=stored.sha256, mime_type=kind.mime_type,
+                                 kind_label=kind.label)
+    db.session.add(evidence_file)
+    return evidence_file
+
+
+def waiting_files(school, user, file_ids):
+    """The user's own uploads at this school that are not yet attached to evidence (ids from the form)."""
+    if not file_ids:
+        return []
+    return db.session.scalars(
+        select(EvidenceFile).where(EvidenceFile.id.in_(file_ids), EvidenceFile.school_id == school.id,
+                                   EvidenceFile.uploaded_by_id == user.id, EvidenceFile.version_id.is_(None))
+        .order_by(EvidenceFile.id)
+    ).all()
+
+
+def upcoming_meetings(school):
+    return db.session.scalars(
+        select(ReviewMeeting).where(ReviewMeeting.school_id == school.id, ReviewMeeting.status == MeetingStatus.SCHEDULED)
+        .options(selectinload(ReviewMeeting.plan).selectinload(Plan.priorities), selectinload(ReviewMeeting.half_term))
+        .order_by(ReviewMeeting.meets_on)
+    ).all()
+
+
+def submit(school, user, *, meeting, title, narrative, criteria, files, today=None):
+    """New evidence for a review. After the evidence deadline it is still accepted, and marked late."""
+    if meeting is None or meeting.school_id != school.id or meeting.is_cancelled:
+        raise RuleBroken("Choose the review meeting this evidence is for", "meeting_id")
+    if not title.strip():
+        raise RuleBroken("Enter a short title for this evidence", "title")
+    if not criteria:
+        raise RuleBroken("Choose at least one success criterion this evidence shows progress on", "criterion_ids")
+    if meeting.plan is None or any(c not in meeting.plan.success_criteria for c in criteria):
+        raise RuleBroken("Choose success criteria from the plan this meeting reviews", "criterion_ids")
+    if not narrative.strip() and not files:
+        raise RuleBroken("Describe the evidence or add at least one file", "narrative")
+    today = today or today_in_london()
+    item = EvidenceItem(school_id=school.id, meeting=meeting, title=title.strip(), created_by_id=getattr(user, "id", None),
+                        status=EvidenceStatus.SUBMITTED,
+                        late=today > deadlines_for(meeting).evidence_due, criteria=list(criteria))
+    version = EvidenceVersion(number=1, narrative=narrative.strip(), submitted_by_id=getattr(user, "id", None), submitted_at=utcnow())
+    version.files = list(files)
+    item.versions.append(version)
+    db.session.add(item)
+    return item
+
+
+def answer_query(item, user, *, answer, files):
+    """The school answers the adviser's query: a new version, and the item goes back into the queue."""
+    if item.status != EvidenceStatus.QUERIED:
+        raise RuleBroken("There is no open query on this evidence", "answer")
+    if not answer.strip():
+        raise RuleBroken("Answer the adviser's query", "answer")
+    version = EvidenceVersion(number=item.latest_version.number + 1, narrative=answer.strip(),
+                              submitted_by_id=getattr(user, "id", None), submitted_at=utcnow())
+    version.files = list(files)
+    item.versions.append(version)
+    item.status = EvidenceStatus.SUBMITTED
+    return version
+
+
+def decide(item, adviser, *, decision: Decision, comment: str, today=None):
+    """Verify the latest version, raise a query (a question for the school) or not accept it (with a reason)."""
+    if item.status != EvidenceStatus.SUBMITTED:
+        raise RuleBroken(f"This evidence is {item.status.label.lower()}: there is nothing to verify", "decision")
+    if decision == Decision.QUERY and not comment.strip():
+        raise RuleBroken("Write the question for the school", "comment")
+    if decision == Decision.NOT_ACCEPTED and not comment.strip():
+        raise RuleBroken("Give the reason it is not accepted", "comment")
+    half_term = half_term_on(today or today_in_london())
+    item.decisions.append(Verification(version_number=item.latest_version.number, decision=decision, comment=comment.strip(),
+                                       decided_by_id=getattr(adviser, "id", None), decided_at=utcnow(),
+                                       half_term_id=half_term.id if half_term else None, school_id=item.school_id))
+    item.status = {Decision.VERIFIED: EvidenceStatus.VERIFIED, Decision.QUERY: EvidenceStatus.QUERIED,
+                   Decision.NOT_ACCEPTED: EvidenceStatus.NOT_ACCEPTED}[decision]
+
+
+def withdraw(item):
+    """The school withdraws evidence not yet verified. It is kept, marked withdrawn."""
+    if item.status in (EvidenceStatus.VERIFIED, EvidenceStatus.WITHDRAWN):
+        raise RuleBroken(f"This evidence is {item.status.label.lower()} and cannot be withdrawn")
+    item.status = EvidenceStatus.WITHDRAWN
+    item.withdrawn_at = utcnow()
+
+
+def load_item(school, item_id):
+    return db.session.scalar(
+        select(EvidenceItem).where(EvidenceItem.id == item_id, EvidenceItem.school_id == school.id)
+        .options(selectinload(EvidenceItem.versions).selectinload(EvidenceVersion.files),
+                 selectinload(EvidenceItem.versions).selectinload(EvidenceVersion.submitted_by),
+                 selectinload(EvidenceItem.decisions).selectinload(Verification.decided_by),
+                 selectinload(EvidenceItem.criteria), selectinload(EvidenceItem.meeting))
+    )
+
+
+def school_evidence(school):
+    return db.session.scalars(
+        select(EvidenceItem).where(EvidenceItem.school_id == school.id)
+        .options(selectinload(EvidenceItem.meeting).selectinload(ReviewMeeting.half_term), selectinload(EvidenceItem.criteria))
+        .order_by(EvidenceItem.created_at.desc(), EvidenceItem.id.desc())
+    ).all()
+
+
+def _advised_school_ids(user):
+    return select(SchoolRole.school_id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)
+
+
+def verification_queue(user, is_admin=False):
+    """Evidence waiting for a decision at the schools this person advises (every school for the LA admin), oldest first."""
+    query = (select(EvidenceItem).where(EvidenceItem.status == EvidenceStatus.SUBMITTED)
+             .options(selectinload(EvidenceItem.school), selectinload(EvidenceItem.meeting).selectinload(ReviewMeeting.half_term),
+                      selectinload(EvidenceItem.criteria), selectinload(EvidenceItem.versions))
+             .order_by(EvidenceItem.created_at, EvidenceItem.id))
+    if not is_admin:
+        query = query.where(EvidenceItem.school_id.in_(_advised_school_ids(user)))
+    return db.session.scalars(query).all()
+
+
+def schools_not_verified_this_half_term(user=None, today=None):
+    """Schools with an agreed plan whose adviser has made no verification decision this half term.
+
+    ``user`` limits it to the schools they advise; None means every school (the LA overview).
+    Returns (half term or None, [school]).
+    """
+    half_term = half_term_on(today or today_in_london())
+    if half_term is None:
+        return None, []
+    active_plan = exists().where(Plan.school_id == School.id, Plan.academic_year_id == half_term.academic_year_id,
+                                 Plan.status.in_([PlanStatus.AGREED, PlanStatus.AMENDED]))
+    verified = exists().where(Verification.school_id == School.id, Verification.half_term_id == half_term.id)
+    query = select(School).where(School.active.is_(True), active_plan, ~verified).order_by(School.name)
+    if user is not None:
+        query = query.where(School.id.in_(_advised_school_ids(user)))
+    return half_term, db.session.scalars(query).all()
+
+
+def verification_summary(user):
+    """For a home page: evidence waiting and schools not verified this half term (None when not an adviser or admin)."""
+    from portal.access import is_la_admin
+
+    admin = is_la_admin(user)
+    advises = db.session.scalar(select(exists().where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)))
+    if not admin and not advises:
+        return None
+    half_term, not_verified = schools_not_verified_this_half_term(None if admin else user)
+    return {"waiting": len(verification_queue(user, is_admin=admin)), "half_term": half_term, "not_verified": not_verified}

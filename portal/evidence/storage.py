@@ -1,0 +1,259 @@
+"""Where evidence files are kept: streamed in chunks, measured and hashed (SHA-256) on the way in.
+
+Keys are generated (``ab/ab12...`` : a uuid4 in hex, sharded by its first two characters), never derived
+from the user's file name, and a key of any other shape is refused, so a key can never walk out of the
+storage root. There is no delete: nothing is ever hard-deleted.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import math
+import os
+import re
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from portal.evidence.files import FileRefused
+
+CHUNK_SIZE = 1024 * 1024
+_KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{32})")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    size: int
+    sha256: str
+
+
+class InvalidKey(ValueError):
+    """A storage key that is not one we generated (for example ``../../secret``)."""
+
+
+def human_size(num_bytes: int) -> str:
+    """A size for people, in binary units labelled as usual: 104857600 -> "100 MB", 1536 -> "1.5 KB".
+
+    Rounded down, so "must be smaller than ..." never overstates a limit.
+    """
+    for unit, size in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if num_bytes >= size:
+            value = math.floor(num_bytes * 10 / size) / 10
+            return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+    return "1 byte" if num_bytes == 1 else f"{num_bytes} bytes"
+
+
+def new_key() -> str:
+    hex_ = uuid.uuid4().hex
+    return f"{hex_[:2]}/{hex_}"
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` if it has the generated shape, else raise ``InvalidKey``."""
+    match = _KEY.fullmatch(key) if isinstance(key, str) else None
+    if match is None or match.group(2)[:2] != match.group(1):
+        raise InvalidKey(f"not an evidence storage key: {key!r}")
+    return key
+
+
+class _Meter:
+    """Size and SHA-256 of the bytes seen so far; refuses as soon as they pass ``max_bytes``."""
+
+    def __init__(self, max_bytes: int, display_name: str):
+        if max_bytes <= 0:
+            raise ValueError("max_bytes must be positive")
+        self.max_bytes = max_bytes
+        self.display_name = display_name
+        self.size = 0
+        self.hash = hashlib.sha256()
+        self.refusal: FileRefused | None = None
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            self.refusal = FileRefused(f"{self.display_name} must be smaller than {human_size(self.max_bytes)}")
+            raise self.refusal
+        self.hash.update(chunk)
+
+    def check_not_empty(self) -> None:
+        if self.size == 0:
+            self.refusal = FileRefused(f"{self.display_name} is empty")
+            raise self.refusal
+
+    def stored(self, key: str) -> StoredFile:
+        return StoredFile(key=key, size=self.size, sha256=self.hash.hexdigest())
+
+
+def _read_chunk(stream: BinaryIO, size: int = CHUNK_SIZE) -> bytes:
+    chunk = stream.read(size)
+    if chunk is None:
+        raise ValueError("non-blocking streams are not supported")
+    return chunk
+
+
+class Storage(ABC):
+    """Keeps uploaded files. Implementations: ``LocalStorage``, ``S3Storage``; choose with ``storage_for``."""
+
+    @abstractmethod
+    def save(self, stream: BinaryIO, *, max_bytes: int, display_name: str) -> StoredFile:
+        """Stream ``stream`` (from its current position) into a new key, ``CHUNK_SIZE`` bytes at a time.
+
+        Raises ``FileRefused`` "<name> must be smaller than <limit>" as soon as more than ``max_bytes`` have
+        been read, and "<name> is empty" for no bytes; nothing is kept in either case.
+        """
+
+    @abstractmethod
+    def open(self, key: str) -> BinaryIO:
+        """A binary file object for streaming the file back; the caller closes it."""
+
+    @abstractmethod
+    def exists(self, key: str) -> bool:
+        """Whether a file is stored under ``key``."""
+
+
+class LocalStorage(Storage):
+    """Files under a root folder (created if missing), at ``<root>/<ab>/<ab12...>``.
+
+    A file is written as ``<key>.part`` (never a valid key, so never served), flushed to disk and renamed
+    into place only when complete; the partial file is removed on any failure.
+    """
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    def save(self, stream: BinaryIO, *, max_bytes: int, display_name: str) -> StoredFile:
+        meter = _Meter(max_bytes, display_name)
+        key = new_key()
+        path = self._path(key)
+        path.parent.mkdir(exist_ok=True)
+        partial = path.with_name(path.name + ".part")
+        try:
+            with open(partial, "xb") as out:
+                while chunk := _read_chunk(stream):
+                    meter.add(chunk)
+                    out.write(chunk)
+                meter.check_not_empty()
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, path)
+        except BaseException:
+            try:
+                partial.unlink(missing_ok=True)
+            except OSError:
+                pass
+            raise
+        return meter.stored(key)
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self._path(key), "rb")
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+
+class _MeteredReader(io.RawIOBase):
+    """Reads ``stream`` through a ``_Meter``, starting with bytes already read. Deliberately not seekable,
+    so boto3 reads it once, in order."""
+
+    def __init__(self, stream: BinaryIO, meter: _Meter, first: bytes):
+        self._stream = stream
+        self._meter = meter
+        self._pending = first
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if not self._pending:
+            self._pending = _read_chunk(self._stream, min(len(buffer), CHUNK_SIZE))
+            if not self._pending:
+                return 0
+            self._meter.add(self._pending)
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+@functools.lru_cache(maxsize=8)
+def _s3_client(endpoint_url, region, access_key_id, secret_access_key):
+    import boto3  # optional: only needed when EVIDENCE_STORAGE is "s3"
+
+    return boto3.client("s3", endpoint_url=endpoint_url, region_name=region,
+                        aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key)
+
+
+class S3Storage(Storage):
+    """Files in an S3-compatible bucket, under the same generated keys.
+
+    boto3 is imported lazily (it is not a dependency of the project; install it where S3 is used).
+    NOT covered by the automated tests: boto3 is not installed there and the tests use no mocks.
+
+    ``save`` checks for an empty file before uploading, then streams with ``upload_fileobj`` through a
+    non-seekable reader that hashes, counts and raises ``FileRefused`` once past ``max_bytes``. s3transfer
+    only sends a single-part PUT once the whole body is read and aborts a multipart upload on error, so a
+    refused file leaves no object behind.
+    """
+
+    def __init__(self, bucket: str, *, endpoint_url: str | None = None, region: str | None = None,
+                 access_key_id: str | None = None, secret_access_key: str | None = None):
+        if not bucket:
+            raise ValueError("S3_BUCKET is required for S3 evidence storage")
+        self.bucket = bucket
+        self._client_settings = (endpoint_url or None, region or None, access_key_id or None, secret_access_key or None)
+
+    @property
+    def client(self):
+        return _s3_client(*self._client_settings)
+
+    def save(self, stream: BinaryIO, *, max_bytes: int, display_name: str) -> StoredFile:
+        meter = _Meter(max_bytes, display_name)
+        first = _read_chunk(stream)
+        meter.add(first)
+        meter.check_not_empty()  # before uploading: an empty object would have to be deleted
+        key = new_key()
+        reader = _MeteredReader(stream, meter, first)
+        try:
+            self.client.upload_fileobj(reader, self.bucket, key, ExtraArgs={"ContentType": "application/octet-stream"})
+        except Exception:
+            if meter.refusal is not None:  # s3transfer may re-raise it from another thread, or wrap it
+                raise meter.refusal from None
+            raise
+        if meter.refusal is not None:
+            raise meter.refusal
+        return meter.stored(key)
+
+    def open(self, key: str) -> BinaryIO:
+        return self.client.get_object(Bucket=self.bucket, Key=check_key(key))["Body"]
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=check_key(key))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+
+def storage_for(config) -> Storage:
+    """``LocalStorage(config["UPLOAD_FOLDER"])``, or ``S3Storage`` when ``EVIDENCE_STORAGE`` is "s3"."""
+    backend = (config.get("EVIDENCE_STORAGE") or "local").lower()
+    if backend == "s3":
+        return S3Storage(config.get("S3_BUCKET"), endpoint_url=config.get("S3_ENDPOINT_URL"),
+                         region=config.get("S3_REGION"), access_key_id=config.get("S3_ACCESS_KEY_ID"),
+                         secret_access_key=config.get("S3_SECRET_ACCESS_KEY"))
+    if backend != "local":
+        raise ValueError(f"unknown EVIDENCE_STORAGE {backend!r}: use 'local' or 's3'")
+    return LocalStorage(config["UPLOAD_FOLDER"])
