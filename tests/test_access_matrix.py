@@ -140,7 +140,6 @@ def place(app, world):
     """Two schools; one person per role at the first; ids for every URL parameter."""
     from portal.extensions import db
     from portal.schools.models import SchoolRole
-    from portal.terms.models import AcademicYear
 
     own = world.school("Own School")
     other = world.school("Other School")
