@@ -36,6 +36,7 @@ def waiting_files(school, user, file_ids):
 
 
 def upcoming_meetings(school):
+    """The school's scheduled meetings, in date order (past ones too: late evidence is still accepted)."""
     return db.session.scalars(
         select(ReviewMeeting).where(ReviewMeeting.school_id == school.id, ReviewMeeting.status == MeetingStatus.SCHEDULED)
         .options(selectinload(ReviewMeeting.plan).selectinload(Plan.priorities), selectinload(ReviewMeeting.half_term))

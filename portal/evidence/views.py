@@ -12,6 +12,7 @@ from portal.evidence.models import Decision, EvidenceFile
 from portal.evidence.storage import human_size, storage_for
 from portal.extensions import db, htmx
 from portal.meetings.rules import deadlines_for, today_in_london
+from portal.terms.rules import deadline_settings
 
 HEAD_BYTES = 64 * 1024
 
@@ -111,7 +112,8 @@ def new(school):
                     return response
                 return redirect(target)
     deadlines = {m.id: deadlines_for(m) for m in meetings}
-    return render_template("evidence/new.html", school=school, form=form, kept=kept, meetings=meetings, deadlines=deadlines)
+    return render_template("evidence/new.html", school=school, form=form, kept=kept, meetings=meetings, deadlines=deadlines,
+                           evidence_days=deadline_settings().evidence_days)
 
 
 @bp.route("/<int:item_id>")
