@@ -196,7 +196,7 @@ class S3Storage(Storage):
     """Files in an S3-compatible bucket, under the same generated keys.
 
     boto3 is imported lazily (it is not a dependency of the project; install it where S3 is used).
-    NOT covered by the automated tests: boto3 is not installed there and the tests use no mocks.
+    Tested in tests/test_evidence_s3.py against a real S3-compatible HTTP server (moto's, on loopback).
 
     ``save`` checks for an empty file before uploading, then streams with ``upload_fileobj`` through a
     non-seekable reader that hashes, counts and raises ``FileRefused`` once past ``max_bytes``. s3transfer
