@@ -62,6 +62,8 @@ def create_app(test_config=None):
     from portal.meetings import bp as meetings_bp
     from portal.meetings import review_views as _review_views  # noqa: F401
     from portal.meetings import views as _meeting_views  # noqa: F401
+    from portal.minutes import bp as minutes_bp
+    from portal.minutes import views as _minutes_views  # noqa: F401
     from portal.plans import bp as plans_bp
     from portal.plans import views as _plan_views  # noqa: F401
     from portal.self_evaluation import bp as self_evaluation_bp
@@ -82,6 +84,7 @@ def create_app(test_config=None):
     app.register_blueprint(plans_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(evidence_bp)
+    app.register_blueprint(minutes_bp)
     app.register_blueprint(evidence_queue_bp)
 
     from portal import cli
@@ -102,6 +105,8 @@ def _import_models():
     from portal.plans import models as _plans  # noqa: F401
     from portal.meetings import models as _meetings  # noqa: F401
     from portal.evidence import models as _evidence  # noqa: F401
+    from portal.minutes import guard as _minutes_guard  # noqa: F401
+    from portal.minutes import models as _minutes  # noqa: F401
 
 
 def _migrations_folder():

@@ -58,6 +58,16 @@ def may_run_reviews(user, school) -> bool:
     return is_la_admin(user) or is_school_adviser(user, school)
 
 
+def may_write_minutes(user, school) -> bool:
+    """The adviser (or LA admin) writes a review's minutes; so may the school's clerk to governors."""
+    return may_run_reviews(user, school) or Role.CLERK in roles_at(user, school)
+
+
+def may_record_governance(user, school) -> bool:
+    """Governors and the clerk record when the minutes went to the full governing body."""
+    return is_school_governance(user, school)
+
+
 def may_agree_plan(user, school) -> bool:
     """Only the school's own adviser agrees its plan."""
     return is_school_adviser(user, school)
@@ -132,5 +142,7 @@ def template_helpers():
         "may_record_inspection": may_record_inspection,
         "may_run_reviews": may_run_reviews,
         "may_agree_plan": may_agree_plan,
+        "may_write_minutes": may_write_minutes,
+        "may_record_governance": may_record_governance,
         "roles_at": roles_at,
     }

@@ -142,6 +142,27 @@ def _demo_plan_and_meetings(brookside, users, year):
                            due_on=date(2026, 11, 20))
     db.session.flush()
     _demo_evidence(brookside, head, adviser, plan, held)
+    _demo_minutes(first, users)
+
+
+def _demo_minutes(meeting, users):
+    """The autumn 1 review's minutes: circulated and confirmed by the chair; not yet at the full governing body."""
+    from portal.minutes import rules as minutes
+
+    adviser, head, chair = users["adviser.north@example.org"], users["head.brookside@example.org"], users["chair.brookside@example.org"]
+    version = minutes.start_version(meeting, adviser)
+    minutes.save_draft(
+        version, attendance="Alex Morgan, LA lead (chair)\nSarah Lewis, headteacher\nMargaret Dunn, chair of governors\nPriya Shah, adviser",
+        apologies="Kwame Mensah, governor",
+        discussion=[{"priority": p.title, "text": text} for p, text in zip(meeting.plan.priorities, (
+            "Phonics data shows 54% of disadvantaged pupils on track against a milestone of 55%. Catch-up groups started late.",
+            "Persistent absence is 15.5%, ahead of the 16% milestone. The weekly panel is working."))],
+        decisions="Catch-up phonics to run daily from 2 November. Governors to visit a session before the next review.",
+        summary="", actions=[("Share the phonics tracker with governors", head, "", date(2026, 11, 20)),
+                             ("Visit a catch-up phonics session", chair, "", date(2026, 12, 4))])
+    minutes.circulate(version, meeting)
+    db.session.flush()
+    minutes.confirm(version, meeting, chair)
 
 
 def _demo_evidence(brookside, head, adviser, plan, held):

@@ -57,6 +57,10 @@ def init_app(app):
 
     app.jinja_env.globals["plan_review_timeline"] = plan_review_timeline
 
+    from portal.minutes.rules import matches_confirmed
+
+    app.jinja_env.globals["minutes_match"] = matches_confirmed
+
     @app.context_processor
     def service_identity():
         return {

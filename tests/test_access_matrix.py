@@ -71,7 +71,6 @@ EXPECTED = {
     "meetings.reschedule": "school_runner",
     "meetings.cancel": "school_runner",
     "meetings.agenda": "school_runner",
-    "meetings.minutes_circulated": "school_runner",
     "meetings.review": "school_runner",
     "meetings.review_criterion": "school_runner",
     "meetings.add_next_step": "school_runner",
@@ -94,6 +93,17 @@ EXPECTED = {
     "evidence.withdraw": "school_leader",
     "evidence.decision": "school_runner",
     "evidence_queue.queue": "signed_in",
+    "minutes.show": "school_member",
+    "minutes.print_view": "school_member",
+    "minutes.document": "school_member",
+    "minutes.start": "school_writer",
+    "minutes.edit": "school_writer",
+    "minutes.circulate": "school_writer",
+    "minutes.confirm": "school_governance",
+    "minutes.request_changes": "school_governance",
+    "minutes.nominate": "school_governance",
+    "minutes.governing_body": "school_governance",
+    "minutes.action_done": "school_action",
 }
 
 ALLOWED = {
@@ -103,6 +113,9 @@ ALLOWED = {
     "school_recorder": {"headteacher", "senior_leader", "adviser", "la_admin"},
     "school_runner": {"adviser", "la_admin"},
     "school_adviser": {"adviser"},
+    "school_writer": {"adviser", "la_admin", "clerk"},
+    "school_governance": {"governor", "chair_of_governors", "clerk"},
+    "school_action": {"adviser", "la_admin", "clerk", "headteacher"},  # the writers, and the action's owner
 }
 
 PEOPLE = {
@@ -175,7 +188,9 @@ def place(app, world):
         from portal.evidence.files import check_head
         from portal.evidence.storage import storage_for
 
-        evaluations, plans, meetings, items = {}, {}, {}, {}
+        from portal.minutes import rules as minutes_rules
+
+        evaluations, plans, meetings, items, minutes_versions = {}, {}, {}, {}, {}
         for school_id in (own, other):
             school = db.session.get(School, school_id)
             evaluation = rules.start(school, current.published_version, None, "Autumn 2026")
@@ -195,6 +210,12 @@ def place(app, world):
             evidence_file = evidence_rules.keep_uploaded_file(school, None, stored, check_head("a.pdf", b"%PDF-1.4\n"), "a.pdf")
             items[school_id] = evidence_rules.submit(school, None, meeting=meetings[school_id], title="Book looks", narrative="",
                                                      criteria=plan.success_criteria, files=[evidence_file])
+            version = minutes_rules.start_version(meetings[school_id], None)
+            owner = next((r.user for r in school.roles if r.role == Role.HEADTEACHER), None)
+            minutes_rules.save_draft(version, attendance="All", apologies="", discussion=[], decisions="Agreed", summary="",
+                                     actions=[("Share the tracker", owner, "", None)],
+                                     document=("minutes.pdf", stored.key, stored.sha256))
+            minutes_versions[school_id] = version
         db.session.commit()
         membership = db.session.scalar(db.select(SchoolRole).where(SchoolRole.user_id == target_user))
         ids = {
@@ -206,7 +227,8 @@ def place(app, world):
                         "action_id": plans[school_id].priorities[0].actions[0].id,
                         "criterion_id": plans[school_id].priorities[0].success_criteria[0].id,
                         "meeting_id": meetings[school_id].id, "item_id": items[school_id].id,
-                        "file_id": items[school_id].versions[0].files[0].id}
+                        "file_id": items[school_id].versions[0].files[0].id,
+                        "minutes_version_id": minutes_versions[school_id].id, "action_id": minutes_versions[school_id].actions[0].id}
             for school_id, evaluation in evaluations.items()
         }
     return {"own": own, "other": other, "emails": emails, "ids": ids}
@@ -215,7 +237,14 @@ def place(app, world):
 def _url(app, endpoint, school_id, ids):
     """The endpoint's URL for ``school_id``, naming that school's own records."""
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    values = {name: (school_id if name == "school_id" else ids[school_id][name]) for name in rule.arguments}
+    def value(name):
+        if name == "school_id":
+            return school_id
+        if name == "version_id" and endpoint.startswith("minutes."):
+            return ids[school_id]["minutes_version_id"]
+        return ids[school_id][name]
+
+    values = {name: value(name) for name in rule.arguments}
     with app.test_request_context():
         from flask import url_for
 

@@ -4,6 +4,7 @@ from flask import Blueprint, render_template
 from flask_wtf.csrf import CSRFError
 
 from portal.extensions import db
+from portal.minutes.guard import MinutesLocked
 
 bp = Blueprint("errors", __name__)
 
@@ -20,6 +21,21 @@ MESSAGES = {
 def render_error(status):
     title, advice = MESSAGES[status]
     return render_template("errors/error.html", title=title, advice=advice, status=status), status
+
+
+@bp.app_errorhandler(MinutesLocked)
+def minutes_locked(refusal):
+    """A change to circulated or confirmed minutes reached the database layer: refuse it and log it."""
+    from flask_login import current_user
+
+    from portal.minutes.guard import record_refusal
+
+    db.session.rollback()
+    user = current_user if current_user and current_user.is_authenticated else None
+    record_refusal(db.engine, refusal, getattr(user, "id", None), getattr(user, "email", "system"))
+    title = "These minutes cannot be changed"
+    advice = "Minutes that have been circulated or confirmed never change. Start a correction: it becomes a new version."
+    return render_template("errors/error.html", title=title, advice=advice, status=409), 409
 
 
 @bp.app_errorhandler(CSRFError)

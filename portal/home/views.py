@@ -4,6 +4,7 @@ from flask_login import current_user
 from portal.access import is_la_admin, signed_in
 from portal.evidence.rules import verification_summary
 from portal.home import bp
+from portal.minutes.rules import minutes_awaiting_confirmation_by, open_actions_for, reviews_without_governing_body_date
 from portal.meetings.rules import due_for, today_in_london
 from portal.schools.models import Role
 from portal.home.rules import la_overview_counts, paginated_schools, schools_with_roles, self_evaluations_to_act_on
@@ -19,6 +20,9 @@ def index():
         "self_evaluations": self_evaluations_to_act_on(current_user),
         "due": due_for(current_user),
         "verification": verification_summary(current_user),
+        "minutes_to_confirm": minutes_awaiting_confirmation_by(current_user),
+        "my_actions": open_actions_for(current_user),
+        "without_governing_body": reviews_without_governing_body_date() if is_la_admin(current_user) else [],
         "today": today_in_london(),
     }
     if is_la_admin(current_user):

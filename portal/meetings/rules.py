@@ -192,13 +192,6 @@ def add_next_step(meeting, *, description, owner, due_on):
     return step
 
 
-def mark_minutes_circulated(meeting, today=None):
-    if (today or today_in_london()) < meeting.meets_on:
-        raise RuleBroken("Minutes can only be circulated after the meeting")
-    if meeting.minutes_circulated_at is None:
-        meeting.minutes_circulated_at = utcnow()
-
-
 def plan_review_timeline(plan):
     """Each success criterion's RAG at each of the plan's meetings, oldest first: (meetings, [(criterion, [review|None])])."""
     meetings = db.session.scalars(

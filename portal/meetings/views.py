@@ -182,17 +182,3 @@ def agenda(school, meeting_id):
             return _to_meeting(meeting, "agenda")
     return render_template("meetings/agenda.html", school=school, meeting=meeting, form=form,
                            deadlines=rules.deadlines_for(meeting))
-
-
-@bp.route("/<int:meeting_id>/minutes-circulated", methods=["POST"])
-@school_access(may_run_reviews)
-def minutes_circulated(school, meeting_id):
-    meeting = meeting_or_404(school, meeting_id)
-    try:
-        rules.mark_minutes_circulated(meeting)
-    except RuleBroken as problem:
-        flash(problem.message, "error")
-    else:
-        db.session.commit()
-        flash("Minutes marked as circulated.", "success")
-    return _to_meeting(meeting)

@@ -1,0 +1,211 @@
+"""Minutes rules: write, circulate, confirm (with a digest of exactly what was confirmed) or ask for changes,
+correct by a new version, record the full governing body date, and track actions."""
+
+import hashlib
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.errors_domain import RuleBroken
+from portal.extensions import db
+from portal.meetings.rules import today_in_london
+from portal.minutes.models import ConfirmerNomination, MinutesAction, MinutesStatus, MinutesVersion
+from portal.schools.models import Role, SchoolRole
+from portal.timeutil import as_london, utcnow
+
+
+def versions_of(meeting):
+    return db.session.scalars(
+        select(MinutesVersion).where(MinutesVersion.meeting_id == meeting.id)
+        .options(selectinload(MinutesVersion.actions), selectinload(MinutesVersion.confirmed_by),
+                 selectinload(MinutesVersion.written_by))
+        .order_by(MinutesVersion.number)
+    ).all()
+
+
+def canonical_content(version) -> bytes:
+    """Exactly what a confirmation covers, as bytes: the text fields and the attached document's SHA-256."""
+    content = {
+        "meeting": version.meeting_id, "version": version.number, "attendance": version.attendance,
+        "apologies": version.apologies, "discussion": version.discussion or [], "decisions": version.decisions,
+        "actions": version.actions_text, "summary": version.summary, "document": version.document_name,
+        "document_sha256": version.document_sha256,
+    }
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def digest_of(version) -> str:
+    return hashlib.sha256(canonical_content(version)).hexdigest()
+
+
+def matches_confirmed(version) -> bool | None:
+    """Recompute the digest from what is stored now; None if the version was never confirmed."""
+    if version.digest is None:
+        return None
+    return digest_of(version) == version.digest
+
+
+def confirmer_for(meeting):
+    """Who may confirm: the chair of governors, or the governor the chair nominated for this meeting."""
+    nomination = db.session.scalar(select(ConfirmerNomination).where(ConfirmerNomination.meeting_id == meeting.id))
+    if nomination is not None:
+        return [nomination.user_id]
+    return list(db.session.scalars(select(SchoolRole.user_id).where(
+        SchoolRole.school_id == meeting.school_id, SchoolRole.role == Role.CHAIR_OF_GOVERNORS)))
+
+
+def may_confirm(user, meeting, version):
+    return (user.id in confirmer_for(meeting) and version.written_by_id != user.id)
+
+
+def start_version(meeting, user, *, copy_from=None):
+    """A new draft: the first minutes, or a correction copying the latest version's content."""
+    if meeting.is_cancelled:
+        raise RuleBroken("This meeting was cancelled: it has no minutes")
+    if today_in_london() < meeting.meets_on:
+        raise RuleBroken("Minutes can be written from the day of the meeting")
+    existing = versions_of(meeting)
+    if existing and existing[-1].status == MinutesStatus.DRAFT:
+        return existing[-1]
+    if existing and existing[-1].status == MinutesStatus.CIRCULATED:
+        raise RuleBroken("These minutes are awaiting confirmation: wait for the governors, or their request for changes")
+    version = MinutesVersion(meeting_id=meeting.id, school_id=meeting.school_id, number=len(existing) + 1,
+                             written_by_id=getattr(user, "id", None), status=MinutesStatus.DRAFT)
+    source = copy_from or (existing[-1] if existing else None)
+    if source is not None:
+        for name in ("attendance", "apologies", "decisions", "summary", "actions_text", "document_name", "document_key",
+                     "document_sha256"):
+            setattr(version, name, getattr(source, name))
+        version.discussion = list(source.discussion or [])
+        version.actions = [MinutesAction(school_id=meeting.school_id, description=a.description, owner_id=a.owner_id,
+                                         owner_name=a.owner_name, due_on=a.due_on) for a in source.actions if a.done_at is None]
+    db.session.add(version)
+    return version
+
+
+def save_draft(version, *, attendance, apologies, discussion, decisions, summary, actions, document=None):
+    """``discussion``: [{"priority", "text"}]; ``actions``: [(description, owner user or None, owner name, due date)]."""
+    if version.status != MinutesStatus.DRAFT:
+        raise RuleBroken("Only draft minutes can be changed: start a correction instead")
+    version.attendance, version.apologies = attendance.strip(), apologies.strip()
+    version.discussion = [{"priority": d["priority"], "text": d["text"].strip()} for d in discussion]
+    version.decisions, version.summary = decisions.strip(), summary.strip()
+    if document is not None:
+        version.document_name, version.document_key, version.document_sha256 = document
+    for action in list(version.actions):
+        version.actions.remove(action)
+        db.session.delete(action)
+    lines = []
+    for description, owner, owner_name, due_on in actions:
+        name = owner.name if owner is not None else owner_name.strip()
+        version.actions.append(MinutesAction(school_id=version.school_id, description=description.strip(),
+                                             owner_id=getattr(owner, "id", None), owner_name=name, due_on=due_on))
+        lines.append(f"{description.strip()} ({name or 'no owner'}{', by ' + due_on.isoformat() if due_on else ''})")
+    version.actions_text = "\n".join(lines)
+
+
+def circulate(version, meeting):
+    if version.status != MinutesStatus.DRAFT:
+        raise RuleBroken("These minutes are already circulated")
+    if not (version.attendance or version.document_key):
+        raise RuleBroken("Record who attended, or attach the minutes document, before circulating", "attendance")
+    if not (version.decisions or version.summary or any(d["text"] for d in version.discussion or [])):
+        raise RuleBroken("Write the discussion, decisions or a summary before circulating", "decisions")
+    version.status = MinutesStatus.CIRCULATED
+    version.circulated_at = utcnow()
+    if meeting.minutes_circulated_at is None:
+        meeting.minutes_circulated_at = version.circulated_at
+
+
+def confirm(version, meeting, user):
+    """The confirmer says these minutes are an accurate record: who, when, and a digest of exactly what."""
+    if version.status != MinutesStatus.CIRCULATED:
+        raise RuleBroken("Only circulated minutes can be confirmed")
+    if not may_confirm(user, meeting, version):
+        raise RuleBroken("Only the chair of governors, or the governor they nominated, can confirm these minutes")
+    version.digest = digest_of(version)
+    version.confirmed_at, version.confirmed_by_id = utcnow(), user.id
+    version.status = MinutesStatus.CONFIRMED
+
+
+def request_changes(version, meeting, user, comment):
+    if version.status != MinutesStatus.CIRCULATED:
+        raise RuleBroken("Only circulated minutes can be sent back for changes")
+    if not may_confirm(user, meeting, version):
+        raise RuleBroken("Only the chair of governors, or the governor they nominated, can ask for changes")
+    if not comment.strip():
+        raise RuleBroken("Say what needs to change", "comment")
+    version.status = MinutesStatus.CHANGES_REQUESTED
+    version.change_request, version.change_requested_by_id = comment.strip(), user.id
+
+
+def nominate(meeting, chair, governor):
+    from portal.access import roles_at
+
+    if Role.CHAIR_OF_GOVERNORS not in roles_at(chair, meeting.school):
+        raise RuleBroken("Only the chair of governors can nominate someone to confirm the minutes")
+    if not ({Role.GOVERNOR, Role.CHAIR_OF_GOVERNORS} & roles_at(governor, meeting.school)):
+        raise RuleBroken("Choose a governor of this school", "user_id")
+    nomination = db.session.scalar(select(ConfirmerNomination).where(ConfirmerNomination.meeting_id == meeting.id))
+    if nomination is None:
+        nomination = ConfirmerNomination(meeting_id=meeting.id, school_id=meeting.school_id)
+        db.session.add(nomination)
+    nomination.user_id, nomination.nominated_by_id, nomination.nominated_at = governor.id, chair.id, utcnow()
+    return nomination
+
+
+def record_governing_body(version, user, received_on):
+    if version.status != MinutesStatus.CONFIRMED:
+        raise RuleBroken("Record the full governing body meeting once the minutes are confirmed")
+    if received_on < as_london(version.confirmed_at).date():
+        raise RuleBroken("The full governing body meeting must be on or after the day the minutes were confirmed", "received_on")
+    version.governing_body_on, version.governing_body_recorded_by_id = received_on, user.id
+
+
+def mark_action_done(action, user):
+    if action.done_at is None:
+        action.done_at, action.done_by_id = utcnow(), user.id
+
+
+def open_actions_for(user):
+    """Actions from confirmed or circulated minutes that this person owns and has not marked done."""
+    return db.session.scalars(
+        select(MinutesAction).join(MinutesAction.version)
+        .where(MinutesAction.owner_id == user.id, MinutesAction.done_at.is_(None),
+               MinutesVersion.status.in_([MinutesStatus.CIRCULATED, MinutesStatus.CONFIRMED]))
+        .options(selectinload(MinutesAction.version).selectinload(MinutesVersion.meeting))
+        .order_by(MinutesAction.due_on.is_(None), MinutesAction.due_on)
+    ).all()
+
+
+def minutes_awaiting_confirmation_by(user):
+    """Circulated minutes this person may confirm."""
+    from portal.meetings.models import ReviewMeeting
+
+    chaired = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.CHAIR_OF_GOVERNORS)
+    nominated = select(ConfirmerNomination.meeting_id).where(ConfirmerNomination.user_id == user.id)
+    nominated_elsewhere = select(ConfirmerNomination.meeting_id).where(ConfirmerNomination.user_id != user.id)
+    versions = db.session.scalars(
+        select(MinutesVersion).where(MinutesVersion.status == MinutesStatus.CIRCULATED,
+                                     ((MinutesVersion.school_id.in_(chaired) & MinutesVersion.meeting_id.not_in(nominated_elsewhere))
+                                      | MinutesVersion.meeting_id.in_(nominated)))
+        .options(selectinload(MinutesVersion.meeting).selectinload(ReviewMeeting.school))
+    ).all()
+    return [v for v in versions if v.written_by_id != user.id]
+
+
+def reviews_without_governing_body_date():
+    """Confirmed minutes not yet recorded as received by the full governing body (LA overview)."""
+    from portal.meetings.models import ReviewMeeting
+
+    confirmed = db.session.scalars(
+        select(MinutesVersion).where(MinutesVersion.status == MinutesStatus.CONFIRMED)
+        .options(selectinload(MinutesVersion.meeting).selectinload(ReviewMeeting.school))
+        .order_by(MinutesVersion.confirmed_at)
+    ).all()
+    latest = {}
+    for version in confirmed:  # a correction supersedes the version before it
+        if version.meeting_id not in latest or version.number > latest[version.meeting_id].number:
+            latest[version.meeting_id] = version
+    return [v for v in latest.values() if v.governing_body_on is None]

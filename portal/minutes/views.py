@@ -1,0 +1,278 @@
+"""Minutes pages: write, circulate, confirm or ask for changes, correct, verify, record the governing body date."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from portal.access import may_record_governance, may_write_minutes, school_access
+from portal.errors_domain import RuleBroken, attach_to_form
+from portal.evidence.files import FileRefused, check_head, safe_display_name
+from portal.evidence.storage import storage_for
+from portal.extensions import db
+from portal.meetings.views import meeting_or_404
+from portal.minutes import bp, rules
+from portal.minutes.forms import ACTION_ROWS_SPARE, ChangesForm, ConfirmForm, GoverningBodyForm, NominateForm, minutes_form
+from portal.minutes.models import MinutesAction, MinutesStatus, MinutesVersion
+from portal.schools.models import Role
+
+DOCUMENT_KINDS = {"PDF", "Word document", "OpenDocument text document"}
+
+
+def _version_or_404(meeting, version_id):
+    version = db.session.get(MinutesVersion, version_id)
+    if version is None or version.meeting_id != meeting.id:
+        abort(404)
+    return version
+
+
+def _to_minutes(meeting, anchor=None):
+    return redirect(url_for("minutes.show", school_id=meeting.school_id, meeting_id=meeting.id, _anchor=anchor))
+
+
+def _people(school):
+    return sorted({(r.user.id, f"{r.user.name} ({r.role.label.lower()})") for r in school.roles if r.user.active}, key=lambda p: p[1])
+
+
+def _governors(school):
+    return sorted({(r.user.id, r.user.name) for r in school.roles
+                   if r.role in (Role.GOVERNOR, Role.CHAIR_OF_GOVERNORS) and r.user.active}, key=lambda p: p[1])
+
+
+def _render_show(school, meeting, **forms):
+    versions = rules.versions_of(meeting)
+    latest = versions[-1] if versions else None
+    nominate_form = forms.get("nominate_form") or NominateForm(formdata=None)
+    nominate_form.user_id.choices = _governors(school)
+    return render_template(
+        "minutes/show.html", school=school, meeting=meeting, versions=versions, latest=latest,
+        may_confirm=bool(latest and rules.may_confirm(current_user, meeting, latest)),
+        confirm_form=forms.get("confirm_form") or ConfirmForm(formdata=None),
+        changes_form=forms.get("changes_form") or ChangesForm(formdata=None),
+        governing_body_form=forms.get("governing_body_form") or GoverningBodyForm(formdata=None),
+        nominate_form=nominate_form, confirmers=rules.confirmer_for(meeting),
+        deadline=rules_deadline(meeting))
+
+
+def rules_deadline(meeting):
+    from portal.meetings.rules import deadlines_for
+
+    return deadlines_for(meeting).minutes_due
+
+
+@bp.route("")
+@school_access()
+def show(school, meeting_id):
+    return _render_show(school, meeting_or_404(school, meeting_id))
+
+
+@bp.route("/start", methods=["POST"])
+@school_access(may_write_minutes)
+def start(school, meeting_id):
+    meeting = meeting_or_404(school, meeting_id)
+    try:
+        version = rules.start_version(meeting, current_user)
+    except RuleBroken as problem:
+        flash(problem.message, "error")
+        return _to_minutes(meeting)
+    db.session.commit()
+    if version.number > 1:
+        flash(f"Version {version.number} started as a draft. Earlier versions stay exactly as they were.", "success")
+    return redirect(url_for("minutes.edit", school_id=school.id, meeting_id=meeting.id, version_id=version.id))
+
+
+def _form_for(meeting, version, school, submitted):
+    priorities = [p.title for p in meeting.plan.priorities] if meeting.plan else []
+    form_class = minutes_form(priorities or ["General"], _people(school), len(version.actions) + ACTION_ROWS_SPARE)
+    form = form_class() if submitted else form_class(formdata=None)
+    if not submitted:
+        form.attendance.data, form.apologies.data = version.attendance, version.apologies
+        form.decisions.data, form.summary.data = version.decisions, version.summary
+        saved = {d["priority"]: d["text"] for d in version.discussion or []}
+        for index, title in enumerate(priorities or ["General"], start=1):
+            form[f"discussion_{index}"].data = saved.get(title, "")
+        for index, action in enumerate(version.actions, start=1):
+            form[f"action_{index}"].data = action.description
+            form[f"owner_{index}"].data = action.owner_id or 0
+            form[f"owner_name_{index}"].data = "" if action.owner_id else action.owner_name
+            form[f"due_{index}"].data = action.due_on
+    return form, priorities or ["General"]
+
+
+@bp.route("/<int:version_id>/edit", methods=["GET", "POST"])
+@school_access(may_write_minutes)
+def edit(school, meeting_id, version_id):
+    meeting = meeting_or_404(school, meeting_id)
+    version = _version_or_404(meeting, version_id)
+    if version.status != MinutesStatus.DRAFT:
+        flash(f"Version {version.number} is {version.status.label.lower()}: it cannot change. Start a correction instead.", "info")
+        return _to_minutes(meeting)
+    form, priorities = _form_for(meeting, version, school, submitted=request.method == "POST")
+    if form.validate_on_submit():
+        document = None
+        upload = request.files.get(form.document.name)
+        try:
+            if upload and upload.filename:
+                name = safe_display_name(upload.filename)
+                kind = check_head(name, upload.stream.read(64 * 1024))
+                upload.stream.seek(0)
+                if kind.label not in DOCUMENT_KINDS:
+                    raise FileRefused(f"{name} must be a PDF, Word or OpenDocument text file")
+                stored = storage_for(current_app.config).save(
+                    upload.stream, max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], display_name=name)
+                document = (name, stored.key, stored.sha256)
+        except FileRefused as problem:
+            form.document.errors = [problem.message]
+        else:
+            people = {user_id: user for user_id, user in ((r.user.id, r.user) for r in school.roles)}
+            actions = []
+            for index in range(1, len(version.actions) + ACTION_ROWS_SPARE + 1):
+                description = (form[f"action_{index}"].data or "").strip()
+                if description:
+                    actions.append((description, people.get(form[f"owner_{index}"].data), form[f"owner_name_{index}"].data or "",
+                                    form[f"due_{index}"].data))
+            try:
+                rules.save_draft(
+                    version, attendance=form.attendance.data or "", apologies=form.apologies.data or "",
+                    discussion=[{"priority": title, "text": form[f"discussion_{i}"].data or ""} for i, title in enumerate(priorities, 1)],
+                    decisions=form.decisions.data or "", summary=form.summary.data or "", actions=actions, document=document)
+            except RuleBroken as problem:
+                db.session.rollback()
+                attach_to_form(form, problem, "attendance")
+            else:
+                db.session.commit()
+                flash("Draft minutes saved.", "success")
+                return redirect(url_for("minutes.edit", school_id=school.id, meeting_id=meeting.id, version_id=version.id))
+    return render_template("minutes/edit.html", school=school, meeting=meeting, version=version, form=form,
+                           priorities=priorities, action_count=len(version.actions) + ACTION_ROWS_SPARE,
+                           deadline=rules_deadline(meeting))
+
+
+@bp.route("/<int:version_id>/circulate", methods=["POST"])
+@school_access(may_write_minutes)
+def circulate(school, meeting_id, version_id):
+    meeting = meeting_or_404(school, meeting_id)
+    version = _version_or_404(meeting, version_id)
+    try:
+        rules.circulate(version, meeting)
+    except RuleBroken as problem:
+        flash(problem.message, "error")
+        return redirect(url_for("minutes.edit", school_id=school.id, meeting_id=meeting.id, version_id=version.id))
+    db.session.commit()
+    flash("Minutes circulated: the chair of governors can now confirm them.", "success")
+    return _to_minutes(meeting)
+
+
+@bp.route("/<int:version_id>/confirm", methods=["POST"])
+@school_access(may_record_governance)
+def confirm(school, meeting_id, version_id):
+    meeting = meeting_or_404(school, meeting_id)
+    version = _version_or_404(meeting, version_id)
+    form = ConfirmForm()
+    if form.validate_on_submit() and form.accurate.data:
+        try:
+            rules.confirm(version, meeting, current_user)
+        except RuleBroken as problem:
+            db.session.rollback()
+            flash(problem.message, "error")
+            return _to_minutes(meeting)
+        db.session.commit()
+        flash(f"Minutes confirmed. Digest {version.digest}", "success")
+        return _to_minutes(meeting, "confirmation")
+    if not form.accurate.data and not form.accurate.errors:
+        form.accurate.errors = ["Tick the box to confirm the minutes are an accurate record"]
+    return _render_show(school, meeting, confirm_form=form)
+
+
+@bp.route("/<int:version_id>/request-changes", methods=["POST"])
+@school_access(may_record_governance)
+def request_changes(school, meeting_id, version_id):
+    meeting = meeting_or_404(school, meeting_id)
+    version = _version_or_404(meeting, version_id)
+    form = ChangesForm()
+    if form.validate_on_submit():
+        try:
+            rules.request_changes(version, meeting, current_user, form.comment.data)
+        except RuleBroken as problem:
+            db.session.rollback()
+            attach_to_form(form, problem, "comment")
+        else:
+            db.session.commit()
+            flash("Your request for changes has gone to the writer of the minutes.", "success")
+            return _to_minutes(meeting)
+    return _render_show(school, meeting, changes_form=form)
+
+
+@bp.route("/nominate", methods=["POST"])
+@school_access(may_record_governance)
+def nominate(school, meeting_id):
+    meeting = meeting_or_404(school, meeting_id)
+    form = NominateForm()
+    form.user_id.choices = _governors(school)
+    if form.validate_on_submit():
+        governor = next((r.user for r in school.roles if r.user_id == form.user_id.data), None)
+        try:
+            rules.nominate(meeting, current_user, governor)
+        except RuleBroken as problem:
+            db.session.rollback()
+            flash(problem.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{governor.name} can now confirm these minutes.", "success")
+    return _to_minutes(meeting)
+
+
+@bp.route("/<int:version_id>/governing-body", methods=["POST"])
+@school_access(may_record_governance)
+def governing_body(school, meeting_id, version_id):
+    meeting = meeting_or_404(school, meeting_id)
+    version = _version_or_404(meeting, version_id)
+    form = GoverningBodyForm()
+    if form.validate_on_submit():
+        try:
+            rules.record_governing_body(version, current_user, form.received_on.data)
+        except RuleBroken as problem:
+            db.session.rollback()
+            attach_to_form(form, problem, "received_on")
+        else:
+            db.session.commit()
+            flash("Recorded: the minutes went to the full governing body.", "success")
+            return _to_minutes(meeting)
+    return _render_show(school, meeting, governing_body_form=form)
+
+
+@bp.route("/<int:version_id>/print")
+@school_access()
+def print_view(school, meeting_id, version_id):
+    meeting = meeting_or_404(school, meeting_id)
+    version = _version_or_404(meeting, version_id)
+    return render_template("minutes/print.html", school=school, meeting=meeting, version=version,
+                           matches=rules.matches_confirmed(version))
+
+
+@bp.route("/<int:version_id>/document")
+@school_access()
+def document(school, meeting_id, version_id):
+    meeting = meeting_or_404(school, meeting_id)
+    version = _version_or_404(meeting, version_id)
+    if not version.document_key:
+        abort(404)
+    response = send_file(storage_for(current_app.config).open(version.document_key), as_attachment=True,
+                         download_name=version.document_name, mimetype="application/octet-stream", max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route("/actions/<int:action_id>/done", methods=["POST"])
+@school_access()
+def action_done(school, meeting_id, action_id):
+    meeting = meeting_or_404(school, meeting_id)
+    action = db.session.get(MinutesAction, action_id)
+    if action is None or action.version.meeting_id != meeting.id:
+        abort(404)
+    if action.owner_id != current_user.id and not may_write_minutes(current_user, school):
+        abort(403)
+    rules.mark_action_done(action, current_user)
+    db.session.commit()
+    flash("Action marked as done.", "success")
+    if request.form.get("back") == "home":
+        return redirect(url_for("home.index"))
+    return _to_minutes(meeting)
