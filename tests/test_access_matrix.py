@@ -228,7 +228,8 @@ def place(app, world):
                         "criterion_id": plans[school_id].priorities[0].success_criteria[0].id,
                         "meeting_id": meetings[school_id].id, "item_id": items[school_id].id,
                         "file_id": items[school_id].versions[0].files[0].id,
-                        "minutes_version_id": minutes_versions[school_id].id, "action_id": minutes_versions[school_id].actions[0].id}
+                        "minutes_version_id": minutes_versions[school_id].id,
+                        "minutes_action_id": minutes_versions[school_id].actions[0].id}
             for school_id, evaluation in evaluations.items()
         }
     return {"own": own, "other": other, "emails": emails, "ids": ids}
@@ -240,8 +241,8 @@ def _url(app, endpoint, school_id, ids):
     def value(name):
         if name == "school_id":
             return school_id
-        if name == "version_id" and endpoint.startswith("minutes."):
-            return ids[school_id]["minutes_version_id"]
+        if name in ("version_id", "action_id") and endpoint.startswith("minutes."):
+            return ids[school_id][f"minutes_{name}"]  # minutes have their own versions and actions
         return ids[school_id][name]
 
     values = {name: value(name) for name in rule.arguments}

@@ -3,7 +3,8 @@
 from playwright.sync_api import expect
 
 from tests.browser.test_meetings_journey import _sign_in
-from tests.test_minutes import _written, meeting  # noqa: F401  (fixture)
+from tests.test_minutes import _written
+from tests.test_minutes import meeting  # noqa: F401 (the fixture, shared)
 
 
 def test_chair_confirms_minutes(app, browser, portal_url, meeting):  # noqa: F811
