@@ -8,6 +8,8 @@ export FLASK_APP := portal
 
 .PHONY: run test scheduler assets
 
+# One process: the reminder scheduler runs inside it (see README, "Reminders").
+run: export PORTAL_SCHEDULER_IN_WEB ?= true
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo-data

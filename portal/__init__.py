@@ -49,6 +49,7 @@ def create_app(test_config=None):
     from portal.admin import audit_views, school_views, term_views, user_views  # noqa: F401
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
+    from portal.auth import account_views as _account_views  # noqa: F401
     from portal.auth import views as _auth_views  # noqa: F401
     from portal.errors import bp as errors_bp
     from portal.evidence import bp as evidence_bp
@@ -65,6 +66,7 @@ def create_app(test_config=None):
     from portal.minutes import bp as minutes_bp
     from portal.minutes import views as _minutes_views  # noqa: F401
     from portal.plans import bp as plans_bp
+    from portal.reminders.views import bp as reminders_bp
     from portal.plans import views as _plan_views  # noqa: F401
     from portal.self_evaluation import bp as self_evaluation_bp
     from portal.self_evaluation import validation_views as _validation_views  # noqa: F401
@@ -85,18 +87,33 @@ def create_app(test_config=None):
     app.register_blueprint(meetings_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(minutes_bp)
+    app.register_blueprint(reminders_bp)
     app.register_blueprint(evidence_queue_bp)
 
     from portal import cli
 
     cli.init_app(app)
+    _start_scheduler_if_wanted(app)
     return app
+
+
+def _start_scheduler_if_wanted(app):
+    """The embedded default runs reminders inside `flask run` (one process). Never in tests or with the reloader's parent."""
+    import os
+
+    if app.config.get("SCHEDULER_IN_WEB") and not app.config.get("TESTING") and os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+        if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+            return
+        from portal.reminders.scheduler import start_in_background
+
+        app.extensions["reminder_scheduler"] = start_in_background(app)
 
 
 def _import_models():
     """Import every model so metadata (and Alembic) see the whole schema."""
     from portal import audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
+    from portal.auth import tokens as _tokens  # noqa: F401
     from portal.schools import models as _schools  # noqa: F401
     from portal.terms import models as _terms  # noqa: F401
     from portal.frameworks import models as _frameworks  # noqa: F401
@@ -107,6 +124,7 @@ def _import_models():
     from portal.evidence import models as _evidence  # noqa: F401
     from portal.minutes import guard as _minutes_guard  # noqa: F401
     from portal.minutes import models as _minutes  # noqa: F401
+    from portal.reminders import models as _reminders  # noqa: F401
 
 
 def _migrations_folder():

@@ -12,6 +12,8 @@ def init_app(app):
     app.cli.add_command(create_admin)
     app.cli.add_command(demo_data)
     app.cli.add_command(import_gias)
+    app.cli.add_command(reminders)
+    app.cli.add_command(scheduler)
 
 
 @click.command("create-admin")
@@ -66,3 +68,42 @@ def import_gias(csv_file, la_code):
         raise click.ClickException(f"Nothing was imported. {problem}") from None
     db.session.commit()
     click.echo(f"Imported: {result.summary}.")
+
+
+@click.group("reminders")
+def reminders():
+    """Email reminders: preview or run a scan now."""
+
+
+@reminders.command("preview")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="The working day to preview (default today).")
+@with_appcontext
+def preview_reminders(day):
+    """List the reminders a scan would queue on that day. Sends and writes nothing."""
+    from portal.reminders.scan import preview, sending_day
+    from portal.timeutil import utcnow
+
+    found = preview(day.date() if day else sending_day(utcnow()))
+    for reminder in found:
+        click.echo(f"{reminder.kind:13} {reminder.email:35} {reminder.subject}")
+    click.echo(f"{len(found)} reminders would be queued.")
+
+
+@reminders.command("run")
+@with_appcontext
+def run_reminders():
+    """Scan for due reminders and deliver the outbox once, now."""
+    from portal.reminders.scheduler import run_once
+
+    scanned, delivered = run_once(current_app._get_current_object())
+    click.echo(f"{scanned['queued']} queued, {scanned['cancelled']} cancelled; {delivered['sent']} sent, {delivered['failed']} failed.")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler():
+    """Run the reminder scheduler in the foreground (one process for the whole portal)."""
+    from portal.reminders.scheduler import run_forever
+
+    click.echo("Reminder scheduler running; Ctrl+C to stop.")
+    run_forever(current_app._get_current_object())

@@ -27,6 +27,21 @@ class Defaults:
     EVIDENCE_MAX_FILE_BYTES = 100 * 1024 * 1024
     MAX_CONTENT_LENGTH = 520 * 1024 * 1024
     EVIDENCE_STORAGE = "local"
+    # Email: SMTP when SMTP_HOST is set, otherwise .eml files in MAIL_FOLDER (instance/mail).
+    MAIL_SENDER = "School improvement <no-reply@example.org>"
+    SMTP_HOST = ""
+    SMTP_PORT = 25
+    SMTP_SECURITY = ""  # "", "starttls" or "tls"
+    SMTP_USERNAME = ""
+    SMTP_PASSWORD = ""
+    SMTP_TIMEOUT = 10
+    # Reminders go out from this hour (Europe/London) on their working day.
+    REMINDER_HOUR = 7
+    # Run the reminder scheduler inside the web process (the embedded default, one process only).
+    SCHEDULER_IN_WEB = False
+    SCHEDULER_MINUTES = 15
+    # The address links in emails start with, e.g. https://improvement.example.gov.uk
+    PUBLIC_URL = "http://127.0.0.1:5000"
     PAGE_SIZE = 50
     BEHIND_PROXY = False
     ENV_NAME = "development"
@@ -47,8 +62,16 @@ ENVIRONMENT_KEYS = {
     "S3_REGION": "S3_REGION",
     "S3_ACCESS_KEY_ID": "S3_ACCESS_KEY_ID",
     "S3_SECRET_ACCESS_KEY": "S3_SECRET_ACCESS_KEY",
+    "PORTAL_MAIL_SENDER": "MAIL_SENDER",
+    "SMTP_HOST": "SMTP_HOST",
+    "SMTP_PORT": "SMTP_PORT",
+    "SMTP_SECURITY": "SMTP_SECURITY",
+    "SMTP_USERNAME": "SMTP_USERNAME",
+    "SMTP_PASSWORD": "SMTP_PASSWORD",
+    "PORTAL_PUBLIC_URL": "PUBLIC_URL",
 }
 BOOLEAN_ENVIRONMENT_KEYS = {
+    "PORTAL_SCHEDULER_IN_WEB": "SCHEDULER_IN_WEB",
     "PORTAL_BEHIND_PROXY": "BEHIND_PROXY",
     "PORTAL_SECURE_COOKIES": "SESSION_COOKIE_SECURE",
 }

@@ -173,3 +173,40 @@ def count_queries(app):
         engine = db.engine
     event.listen(engine, "before_cursor_execute", before)
     return counter, lambda: event.remove(engine, "before_cursor_execute", before)
+
+
+class _Inbox:
+    """What a real SMTP server (aiosmtpd) on loopback received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server the portal sends to; app config points at it for the test."""
+    from aiosmtpd.controller import Controller
+
+    inbox = _Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    saved = {key: app.config[key] for key in ("SMTP_HOST", "SMTP_PORT")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    yield inbox
+    app.config.update(saved)
+    controller.stop()

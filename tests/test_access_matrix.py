@@ -26,6 +26,7 @@ EXPECTED = {
     "admin.user_role_add": "la_admin",
     "admin.user_role_remove": "la_admin",
     "admin.user_deactivate": "la_admin",
+    "admin.user_invite": "la_admin",
     "admin.user_reactivate": "la_admin",
     "admin.schools": "la_admin",
     "admin.school_new": "la_admin",
@@ -104,6 +105,12 @@ EXPECTED = {
     "minutes.nominate": "school_governance",
     "minutes.governing_body": "school_governance",
     "minutes.action_done": "school_action",
+    "reminders.profile": "signed_in",
+    "reminders.outbox_page": "la_admin",
+    "reminders.retry": "la_admin",
+    "auth.forgot_password": "public",
+    "auth.reset_password": "public",
+    "auth.set_password": "public",
 }
 
 ALLOWED = {
@@ -143,7 +150,9 @@ def test_url_parameters_are_typed_and_urls_kebab_case(app):
         for argument in rule.arguments:
             converter = rule._converters[argument]
             if rule.endpoint != "static":
-                assert type(converter).__name__ in {"IntegerConverter", "UUIDConverter"}, f"{rule.rule}: type <{argument}>"
+                fixed_length_token = type(converter).__name__ == "UnicodeConverter" and converter.regex == "[^/]{43}"
+                assert type(converter).__name__ in {"IntegerConverter", "UUIDConverter"} or fixed_length_token, \
+                    f"{rule.rule}: type <{argument}>"
         static_part = re.sub(r"<[^>]+>", "", rule.rule)
         assert static_part == static_part.lower() and "_" not in static_part, f"{rule.rule} is not kebab-case"
 
@@ -216,7 +225,14 @@ def place(app, world):
                                      actions=[("Share the tracker", owner, "", None)],
                                      document=("minutes.pdf", stored.key, stored.sha256))
             minutes_versions[school_id] = version
+        from portal.reminders import outbox
+
+        outbox.queue(key="test:message", kind="test", recipient_email="someone@example.org", subject="Test",
+                     text_body="Test", html_body="<p>Test</p>")
         db.session.commit()
+        from portal.reminders.models import OutboxMessage
+
+        message_id = db.session.scalar(db.select(OutboxMessage.id))
         membership = db.session.scalar(db.select(SchoolRole).where(SchoolRole.user_id == target_user))
         ids = {
             school_id: {"user_id": target_user, "year_id": year.id, "role_id": membership.id,
@@ -229,7 +245,7 @@ def place(app, world):
                         "meeting_id": meetings[school_id].id, "item_id": items[school_id].id,
                         "file_id": items[school_id].versions[0].files[0].id,
                         "minutes_version_id": minutes_versions[school_id].id,
-                        "minutes_action_id": minutes_versions[school_id].actions[0].id}
+                        "minutes_action_id": minutes_versions[school_id].actions[0].id, "message_id": message_id, "token": "x" * 43}
             for school_id, evaluation in evaluations.items()
         }
     return {"own": own, "other": other, "emails": emails, "ids": ids}
@@ -264,7 +280,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, client, place, endpoint):
     url, method, _ = _url(app, endpoint, place["own"], place["ids"])
     response = _request(client, method, url)
     if EXPECTED[endpoint] == "public":
-        assert response.status_code in (200, 302)
+        assert response.status_code in (200, 302, 400)  # 400: a made-up password link is refused
     else:
         assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
 
@@ -277,7 +293,7 @@ def test_each_role_gets_the_expected_answer(app, client, sign_in, place, endpoin
     own_url, method, school_scoped = _url(app, endpoint, place["own"], place["ids"])
     answer = _request(client, method, own_url).status_code
     if rule in ("public", "signed_in"):
-        assert answer in (200, 302)
+        assert answer in (200, 302, 400) if rule == "public" else answer in (200, 302)
     elif rule == "la_admin":
         assert answer == 403 if person != "la_admin" else answer in (200, 302, 400)
     elif rule in ALLOWED:

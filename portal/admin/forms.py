@@ -31,7 +31,8 @@ class UserForm(FlaskForm):
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),
-        description=f"At least {MINIMUM_LENGTH} characters. Leave blank to keep the current password. Tell the person their password in person or by phone, not by email.",
+        description=f"At least {MINIMUM_LENGTH} characters. Leave blank to email the person a link to set their own "
+                    "(for a new user) or to keep the current password. Never send a password by email.",
         validators=[Optional(), Length(min=MINIMUM_LENGTH, max=200, message=f"Password must be at least {MINIMUM_LENGTH} characters")],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())

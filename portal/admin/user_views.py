@@ -7,9 +7,11 @@ from portal.access import la_admin_required
 from portal.admin import bp
 from portal.admin.forms import RoleForm, UserForm
 from portal.admin.rules import add_role, remove_role, save_user, set_active
+from portal.auth.account_views import send_invitation
 from portal.auth.models import User
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.extensions import db, htmx
+from portal.reminders.outbox import deliver_due
 from portal.schools.models import Role, School, SchoolRole
 
 
@@ -48,8 +50,15 @@ def user_new():
         except RuleBroken as problem:
             attach_to_form(form, problem, "email")
         else:
+            invited = not form.password.data
+            if invited:
+                db.session.flush()
+                send_invitation(user)
             db.session.commit()
-            flash(f"{user.name} has been added. Now give them a role at a school.", "success")
+            if invited:
+                deliver_due()
+            flash(f"{user.name} has been added{' and sent an invitation to set their password' if invited else ''}. "
+                  "Now give them a role at a school.", "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -106,6 +115,18 @@ def user_role_remove(user_id, role_id):
     db.session.commit()
     flash(description, "success")
     return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/invite", methods=["POST"])
+@la_admin_required
+def user_invite(user_id):
+    """Send (again) the email with a single-use link to set a password, valid for 7 days."""
+    user = _user_or_404(user_id)
+    send_invitation(user)
+    db.session.commit()
+    deliver_due()
+    flash(f"An invitation to set a password has been sent to {user.email}.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])

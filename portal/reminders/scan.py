@@ -1,0 +1,282 @@
+"""Which reminders are due on a working day, and queueing them once.
+
+Each kind has a window of days [send on, until]: a reminder is wanted on any day inside its window while
+its condition holds (the agenda still unsent, no evidence yet...). A scan queues every wanted reminder
+whose key is not in the outbox (so a day the portal was down is caught up, and nothing goes twice) and
+cancels queued ones that are no longer wanted (the meeting moved, the evidence arrived).
+Default schedule, in working days: see ``SCHEDULE``.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app, render_template, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.evidence.models import EvidenceItem, EvidenceStatus
+from portal.extensions import db
+from portal.meetings.models import MeetingStatus, ReviewMeeting
+from portal.meetings.rules import deadlines_for
+from portal.minutes.models import MinutesStatus, MinutesVersion
+from portal.reminders import outbox
+from portal.reminders.models import MessageStatus, OutboxMessage
+from portal.schools.models import Role, School, SchoolRole
+from portal.terms.rules import closure_days, deadline_settings, half_term_on
+from portal.timeutil import LONDON, as_london, utcnow
+from portal.working_days import shift_working_days
+
+# What each reminder is, who gets it and when (working days), for the profile page and the README.
+SCHEDULE = {
+    "evidence": ("Evidence due", "Headteacher and senior leaders",
+                 "5 working days before the evidence deadline, again the working day before, and the day after if nothing arrived"),
+    "agenda": ("Agenda due", "Adviser", "2 working days before the agenda deadline, and the day after if it was not sent"),
+    "meeting": ("Meeting coming up", "Every member", "2 working days before the meeting, with the calendar invitation"),
+    "minutes": ("Minutes due", "Adviser (or whoever is writing them)",
+                "3 working days before the minutes deadline, and the day after if they were not circulated"),
+    "confirm": ("Minutes awaiting your confirmation", "Chair of governors (or the governor nominated)",
+                "3 working days after they were circulated, then weekly until confirmed"),
+    "verification": ("Verification due this half term", "Adviser",
+                     "10 working days before the half term ends, for each school with no evidence verified yet"),
+}
+REMINDER_KINDS = tuple(SCHEDULE)
+
+
+@dataclass
+class Reminder:
+    key: str
+    kind: str
+    email: str
+    user_id: int | None
+    school: School
+    subject: str
+    heading: str
+    lines: list
+    link: str
+    link_text: str
+    due_on: date | None
+    attachment: tuple | None = field(default=None)
+
+
+def sending_day(now: datetime) -> date:
+    """Reminders for a day go out from REMINDER_HOUR (07:00) London time; before that it is still the day before."""
+    local = as_london(now)
+    hour = current_app.config["REMINDER_HOUR"]
+    return local.date() if local.hour >= hour else local.date() - timedelta(days=1)
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _in_window(today, send_on, until):
+    return send_on <= today <= until
+
+
+def _people(school, roles):
+    return [r.user for r in school.roles if r.role in roles and r.user.active]
+
+
+def _link(endpoint, **values):
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def _meeting_reminders(meeting, today, settings, closures, with_evidence, circulated):
+    school = meeting.school
+    deadlines = deadlines_for(meeting, settings, closures)
+    title = f"{meeting.title} on {_day(meeting.meets_on)}"
+    meeting_link = _link("meetings.show", school_id=school.id, meeting_id=meeting.id)
+    day_before_meeting = meeting.meets_on - timedelta(days=1)
+    found = []
+
+    def add(kind, stage, people, subject, heading, lines, link, link_text, due_on, attachment=None):
+        for person in people:
+            email = person.email if hasattr(person, "email") else person
+            found.append(Reminder(
+                key=f"{kind}:meeting-{meeting.id}:{email.lower()}:{stage}", kind=kind, email=email,
+                user_id=getattr(person, "id", None), school=school, subject=subject, heading=heading, lines=lines,
+                link=link, link_text=link_text, due_on=due_on, attachment=attachment))
+
+    leaders = _people(school, {Role.HEADTEACHER, Role.SENIOR_LEADER})
+    advisers = _people(school, {Role.ADVISER})
+    due = deadlines.evidence_due
+    if meeting.plan_id and meeting.id not in with_evidence:
+        evidence_link = _link("evidence.new", school_id=school.id, meeting=meeting.id)
+        stages = [
+            (f"{due}:5-days", shift_working_days(due, -5, closures), shift_working_days(due, -2, closures), False),
+            (f"{due}:1-day", shift_working_days(due, -1, closures), due, False),
+            (f"{due}:overdue", shift_working_days(due, 1, closures), meeting.meets_on, True),
+        ]
+        for stage, send_on, until, overdue in stages:
+            if _in_window(today, send_on, until):
+                subject = (f"Overdue: evidence for {school.name}'s review on {_day(meeting.meets_on)}" if overdue
+                           else f"Evidence due {_day(due)}: {school.name}'s review on {_day(meeting.meets_on)}")
+                lines = [f"{school.name}'s evidence for the {title} was due on {_day(due)} and has not been submitted."
+                         if overdue else
+                         f"{school.name}'s evidence for the {title} is due by {_day(due)}, 5 working days before the meeting.",
+                         "Submit it against the plan's success criteria. Evidence submitted late is still accepted and marked late."]
+                add("evidence", stage, leaders, subject, "Evidence overdue" if overdue else "Evidence due", lines,
+                    evidence_link, "Submit evidence", due)
+    agenda_due = deadlines.agenda_due
+    if meeting.agenda_sent_at is None:
+        for stage, send_on, until, overdue in (
+            (f"{agenda_due}:2-days", shift_working_days(agenda_due, -2, closures), agenda_due, False),
+            (f"{agenda_due}:overdue", shift_working_days(agenda_due, 1, closures), day_before_meeting, True),
+        ):
+            if _in_window(today, send_on, until):
+                subject = (f"Overdue: agenda for {school.name}'s review on {_day(meeting.meets_on)}" if overdue
+                           else f"Agenda due {_day(agenda_due)}: {school.name}'s review on {_day(meeting.meets_on)}")
+                lines = [f"The agenda for {school.name}'s {title} {'was due' if overdue else 'is due'} to members by "
+                         f"{_day(agenda_due)}, 10 working days before the meeting.", "Write it in the portal and mark it as sent."]
+                add("agenda", stage, advisers, subject, "Agenda overdue" if overdue else "Agenda due", lines,
+                    _link("meetings.agenda", school_id=school.id, meeting_id=meeting.id), "Write and send the agenda", agenda_due)
+    if _in_window(today, shift_working_days(meeting.meets_on, -2, closures), day_before_meeting):
+        from portal.meetings.invitations import meeting_invitation
+        from portal.meetings.rules import london_time
+
+        invitation = meeting_invitation(
+            uid=meeting.uid, sequence=meeting.sequence, summary=f"{meeting.kind.label}: {school.name}",
+            description=f"{meeting.title} for {school.name}.", location=meeting.place,
+            starts_at=london_time(meeting.meets_on, meeting.starts_at), ends_at=london_time(meeting.meets_on, meeting.ends_at),
+            url=meeting_link, organiser=None, attendees=[(m.name, m.email) for m in meeting.members if m.email],
+            cancelled=False, stamp=utcnow())
+        members = [m.user if m.user is not None and m.user.active else m.email for m in meeting.members if m.email]
+        when = f"{_day(meeting.meets_on)} at {meeting.starts_at:%H:%M}"
+        add("meeting", f"{meeting.meets_on}T{meeting.starts_at:%H%M}", members,
+            f"Coming up on {_day(meeting.meets_on)}: {school.name}'s {meeting.kind.label}",
+            "Meeting coming up", [f"{school.name}'s {meeting.title} is on {when}{', ' + meeting.place if meeting.place else ''}.",
+                                  "The calendar invitation is attached."],
+            meeting_link, "See the meeting, its agenda and papers", meeting.meets_on,
+            ("review-meeting.ics", "text/calendar", invitation))
+    minutes_due = deadlines.minutes_due
+    if meeting.id not in circulated and today >= meeting.meets_on:
+        for stage, send_on, until, overdue in (
+            (f"{minutes_due}:3-days", shift_working_days(minutes_due, -3, closures), minutes_due, False),
+            (f"{minutes_due}:overdue", shift_working_days(minutes_due, 1, closures), minutes_due + timedelta(days=90), True),
+        ):
+            if _in_window(today, send_on, until):
+                add("minutes", stage, advisers,
+                    (f"Overdue: minutes of {school.name}'s review on {_day(meeting.meets_on)}" if overdue
+                     else f"Minutes due {_day(minutes_due)}: {school.name}'s review on {_day(meeting.meets_on)}"),
+                    "Minutes overdue" if overdue else "Minutes due",
+                    [f"The minutes of {school.name}'s {title} {'were due' if overdue else 'are due'} to be circulated by "
+                     f"{_day(minutes_due)}, 10 working days after the meeting."],
+                    _link("minutes.show", school_id=school.id, meeting_id=meeting.id), "Write and circulate the minutes", minutes_due)
+    return found
+
+
+def _confirmation_reminders(version, today, closures):
+    from portal.minutes.rules import confirmer_for
+
+    meeting, school = version.meeting, version.meeting.school
+    first = shift_working_days(as_london(version.circulated_at).date(), 3, closures)
+    if today < first:
+        return []
+    week = (today - first).days // 7
+    confirmers = [u for u in (r.user for r in school.roles) if u.id in confirmer_for(meeting) and u.active]
+    return [Reminder(
+        key=f"confirm:minutes-{version.id}:{person.email.lower()}:week-{week}", kind="confirm", email=person.email, user_id=person.id,
+        school=school, subject=f"Minutes awaiting your confirmation: {school.name}'s review on {_day(meeting.meets_on)}",
+        heading="Minutes awaiting your confirmation",
+        lines=[f"The minutes of {school.name}'s {meeting.title} on {_day(meeting.meets_on)} were circulated on "
+               f"{_day(as_london(version.circulated_at).date())}.",
+               "Read them and confirm they are an accurate record, or ask for changes."],
+        link=_link("minutes.show", school_id=school.id, meeting_id=meeting.id), link_text="Read and confirm the minutes",
+        due_on=None) for person in {p.id: p for p in confirmers}.values()]
+
+
+def _verification_reminders(today, closures):
+    from portal.evidence.rules import schools_not_verified_this_half_term
+
+    half_term = half_term_on(today)
+    if half_term is None or not _in_window(today, shift_working_days(half_term.ends_on, -10, closures), half_term.ends_on):
+        return []
+    _, schools = schools_not_verified_this_half_term(None, today)
+    found = []
+    for school in schools:
+        for adviser in _people(school, {Role.ADVISER}):
+            found.append(Reminder(
+                key=f"verification:school-{school.id}:{adviser.email.lower()}:half-term-{half_term.id}", kind="verification",
+                email=adviser.email, user_id=adviser.id, school=school,
+                subject=f"Verification due by {_day(half_term.ends_on)}: {school.name}",
+                heading="Verification due this half term",
+                lines=[f"No evidence from {school.name} has been verified in {half_term.name}, which ends on {_day(half_term.ends_on)}.",
+                       "Each school with an agreed plan needs its evidence verified at least once a half term."],
+                link=_link("evidence.index", school_id=school.id), link_text=f"See {school.name}'s evidence",
+                due_on=half_term.ends_on))
+    return found
+
+
+def wanted_reminders(today: date):
+    """Every reminder that should have gone out by ``today`` and still applies."""
+    settings, closures = deadline_settings(), closure_days()
+    meetings = db.session.scalars(
+        select(ReviewMeeting)
+        .where(ReviewMeeting.status == MeetingStatus.SCHEDULED, ReviewMeeting.meets_on >= today - timedelta(days=150),
+               ReviewMeeting.meets_on <= today + timedelta(days=40))
+        .options(selectinload(ReviewMeeting.school).selectinload(School.roles).selectinload(SchoolRole.user),
+                 selectinload(ReviewMeeting.members), selectinload(ReviewMeeting.half_term))
+    ).all()
+    ids = [m.id for m in meetings]
+    with_evidence = set(db.session.scalars(select(EvidenceItem.meeting_id).where(
+        EvidenceItem.meeting_id.in_(ids), EvidenceItem.status != EvidenceStatus.WITHDRAWN)))
+    circulated = set(db.session.scalars(select(MinutesVersion.meeting_id).where(
+        MinutesVersion.meeting_id.in_(ids), MinutesVersion.circulated_at.is_not(None))))
+    found = []
+    for meeting in meetings:
+        found += _meeting_reminders(meeting, today, settings, closures, with_evidence, circulated)
+    awaiting = db.session.scalars(
+        select(MinutesVersion).where(MinutesVersion.status == MinutesStatus.CIRCULATED)
+        .options(selectinload(MinutesVersion.meeting).selectinload(ReviewMeeting.school).selectinload(School.roles)
+                 .selectinload(SchoolRole.user))
+    ).all()
+    for version in awaiting:
+        found += _confirmation_reminders(version, today, closures)
+    found += _verification_reminders(today, closures)
+    return found
+
+
+def render_reminder(reminder):
+    context = {"heading": reminder.heading, "lines": reminder.lines, "link": reminder.link, "link_text": reminder.link_text,
+               "service_name": current_app.config["SERVICE_NAME"], "organisation_name": current_app.config["ORGANISATION_NAME"],
+               "profile_link": current_app.config["PUBLIC_URL"].rstrip("/") + url_for("reminders.profile")}
+    return render_template("emails/reminder.txt", **context), render_template("emails/reminder.html", **context)
+
+
+def _with_urls():
+    return current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"])
+
+
+def scan(now=None, today=None) -> dict:
+    """Queue every wanted reminder not already in the outbox; cancel queued ones no longer wanted."""
+    today = today or sending_day(now or utcnow())
+    with _with_urls():
+        wanted = wanted_reminders(today)
+        queued = 0
+        for reminder in wanted:
+            text_body, html_body = render_reminder(reminder)
+            queued += outbox.queue(key=reminder.key, kind=reminder.kind, recipient_email=reminder.email,
+                                   recipient_user_id=reminder.user_id, school_id=reminder.school.id, subject=reminder.subject,
+                                   text_body=text_body, html_body=html_body, due_on=reminder.due_on,
+                                   attachment=reminder.attachment)
+    keys = {reminder.key for reminder in wanted}
+    cancelled = 0
+    for message in db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.status == MessageStatus.QUEUED, OutboxMessage.kind.in_(REMINDER_KINDS))):
+        if message.key not in keys:
+            outbox.cancel(message, "No longer applies")
+            cancelled += 1
+    db.session.commit()
+    return {"queued": queued, "cancelled": cancelled, "day": today}
+
+
+def preview(today: date):
+    """The reminders a scan on ``today`` would queue now (none of them written)."""
+    with _with_urls():
+        wanted = wanted_reminders(today)
+    existing = set(db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_([r.key for r in wanted]))))
+    return [r for r in wanted if r.key not in existing]
+
+
+def now_in_london():
+    return datetime.now(LONDON)

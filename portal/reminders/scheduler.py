@@ -1,0 +1,52 @@
+"""APScheduler runs one periodic job that scans for due reminders and delivers the outbox.
+
+There is deliberately no job per reminder: the database decides what is due, and the outbox's unique
+keys make a second scheduler (or a job run twice) harmless. Run it inside the web process only when
+there is one process (``make run``); with several web workers run ``flask --app portal scheduler`` once.
+"""
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+log = logging.getLogger(__name__)
+
+
+def run_once(app, now=None):
+    """One scan and one delivery run; what the periodic job does."""
+    from portal.reminders.outbox import deliver_due
+    from portal.reminders.scan import scan
+
+    with app.app_context():
+        scanned = scan(now)
+        delivered = deliver_due(now)
+    log.info("Reminders: %s queued, %s cancelled for %s; %s sent, %s failed", scanned["queued"], scanned["cancelled"],
+             scanned["day"], delivered["sent"], delivered["failed"])
+    return scanned, delivered
+
+
+def _configure(scheduler, app):
+    # coalesce + one instance: a job delayed by a restart runs once, not once per missed interval;
+    # a long grace time: a run delayed more than APScheduler's default 1 second is not silently skipped.
+    scheduler.add_job(run_once, "interval", args=[app], minutes=app.config["SCHEDULER_MINUTES"], id="reminders",
+                      coalesce=True, max_instances=1, misfire_grace_time=3600, next_run_time=_now())
+    return scheduler
+
+
+def _now():
+    from datetime import datetime
+
+    from portal.timeutil import LONDON
+
+    return datetime.now(LONDON)
+
+
+def start_in_background(app):
+    scheduler = _configure(BackgroundScheduler(timezone="Europe/London"), app)
+    scheduler.start()
+    return scheduler
+
+
+def run_forever(app):
+    _configure(BlockingScheduler(timezone="Europe/London"), app).start()

@@ -1,0 +1,57 @@
+"""The profile page (which reminders you get) and the LA admin's outbox."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.access import la_admin_required, signed_in
+from portal.extensions import db
+from portal.reminders import outbox
+from portal.reminders.models import MessageStatus, OutboxMessage
+from portal.reminders.scan import SCHEDULE
+from portal.schools.models import Role
+
+bp = Blueprint("reminders", __name__)
+
+# Which reminders each role receives (keys of SCHEDULE).
+RECEIVES = {
+    Role.HEADTEACHER: ["evidence", "meeting"], Role.SENIOR_LEADER: ["evidence"],
+    Role.ADVISER: ["agenda", "meeting", "minutes", "verification"], Role.CHAIR_OF_GOVERNORS: ["meeting", "confirm"],
+    Role.GOVERNOR: ["confirm"], Role.CLERK: [],
+}
+
+
+@bp.route("/profile")
+@signed_in
+def profile():
+    kinds = []
+    for membership in current_user.school_roles:
+        for kind in RECEIVES.get(membership.role, []):
+            if kind not in kinds:
+                kinds.append(kind)
+    recent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient_user_id == current_user.id)
+                                .order_by(OutboxMessage.id.desc()).limit(20)).all()
+    return render_template("reminders/profile.html", kinds=[(kind, *SCHEDULE[kind]) for kind in kinds], recent=recent)
+
+
+@bp.route("/admin/outbox")
+@la_admin_required
+def outbox_page():
+    status = request.args.get("status", "")
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if status in {s.value for s in MessageStatus}:
+        query = query.where(OutboxMessage.status == MessageStatus(status))
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("reminders/outbox.html", page=page, status=status, statuses=list(MessageStatus),
+                           smtp=bool(current_app.config.get("SMTP_HOST")), mail_folder=current_app.config["MAIL_FOLDER"])
+
+
+@bp.route("/admin/outbox/<int:message_id>/retry", methods=["POST"])
+@la_admin_required
+def retry(message_id):
+    message = db.get_or_404(OutboxMessage, message_id)
+    outbox.retry(message)
+    db.session.commit()
+    outbox.deliver_due()
+    flash(f"Tried again: {message.subject} is {message.status.label.lower()}.", "success")
+    return redirect(url_for("reminders.outbox_page", status=request.args.get("status", "")))
