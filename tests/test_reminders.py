@@ -215,3 +215,21 @@ def test_profile_lists_the_reminders_a_person_receives(client, sign_in, review):
     sign_in("chair@example.org")
     page = text_of(client.get("/profile"))
     assert "Meeting coming up" in page and "Minutes awaiting your confirmation" in page and "Evidence due" not in page
+
+
+def test_cli_run_scans_and_delivers_now(app, review, tmp_path):
+    app.config["MAIL_FOLDER"] = str(tmp_path / "mail")
+    result = app.test_cli_runner().invoke(args=["reminders", "run"])
+    assert result.exit_code == 0 and "queued" in result.output and "sent" in result.output
+
+
+def test_the_scheduler_has_one_periodic_job_that_survives_delays(app):
+    from portal.reminders.scheduler import start_in_background
+
+    scheduler = start_in_background(app)
+    try:
+        [job] = scheduler.get_jobs()
+        assert job.id == "reminders" and job.trigger.interval.total_seconds() == app.config["SCHEDULER_MINUTES"] * 60
+        assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 3600
+    finally:
+        scheduler.shutdown(wait=True)
