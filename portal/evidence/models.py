@@ -3,15 +3,12 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, Enum, ForeignKey, Integer, String, Table, Text, func
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import db, stored_enum
 from portal.timeutil import utcnow
 
-
-def _enum(kind, name):
-    return Enum(kind, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=30)
 
 
 class EvidenceStatus(enum.Enum):
@@ -58,7 +55,7 @@ class EvidenceItem(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("review_meeting.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    status: Mapped[EvidenceStatus] = mapped_column(_enum(EvidenceStatus, "evidence_status"), default=EvidenceStatus.SUBMITTED,
+    status: Mapped[EvidenceStatus] = mapped_column(stored_enum(EvidenceStatus, "evidence_status"), default=EvidenceStatus.SUBMITTED,
                                                    index=True)
     late: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -143,7 +140,7 @@ class Verification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), index=True)
     version_number: Mapped[int]
-    decision: Mapped[Decision] = mapped_column(_enum(Decision, "verification_decision"))
+    decision: Mapped[Decision] = mapped_column(stored_enum(Decision, "verification_decision"))
     comment: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)

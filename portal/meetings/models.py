@@ -4,15 +4,12 @@ import enum
 import uuid
 from datetime import date, datetime, time
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import db, stored_enum
 from portal.timeutil import utcnow
 
-
-def _enum(kind, name):
-    return Enum(kind, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=30)
 
 
 class MeetingKind(enum.Enum):
@@ -56,13 +53,13 @@ class ReviewMeeting(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"), index=True)
     half_term_id: Mapped[int | None] = mapped_column(ForeignKey("half_term.id"))
-    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind, "meeting_kind"), default=MeetingKind.RAP_REVIEW)
+    kind: Mapped[MeetingKind] = mapped_column(stored_enum(MeetingKind, "meeting_kind"), default=MeetingKind.RAP_REVIEW)
     meets_on: Mapped[date] = mapped_column(index=True)
     starts_at: Mapped[time]
     ends_at: Mapped[time]
     place: Mapped[str] = mapped_column(String(200), default="")
     chair: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[MeetingStatus] = mapped_column(_enum(MeetingStatus, "meeting_status"), default=MeetingStatus.SCHEDULED)
+    status: Mapped[MeetingStatus] = mapped_column(stored_enum(MeetingStatus, "meeting_status"), default=MeetingStatus.SCHEDULED)
     cancelled_reason: Mapped[str] = mapped_column(Text, default="")
     # Calendar invitation identity: the UID never changes; SEQUENCE rises with every change of date.
     uid: Mapped[str] = mapped_column(String(80), unique=True, default=lambda: f"{uuid.uuid4()}@school-improvement-portal")
@@ -153,7 +150,7 @@ class CriterionReview(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("review_meeting.id"), index=True)
     criterion_id: Mapped[int] = mapped_column(ForeignKey("success_criterion.id"), index=True)
-    rag: Mapped[Rag] = mapped_column(_enum(Rag, "rag_rating"))
+    rag: Mapped[Rag] = mapped_column(stored_enum(Rag, "rag_rating"))
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,10 +3,10 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import db, stored_enum
 from portal.timeutil import utcnow
 
 
@@ -35,9 +35,6 @@ class PlanStatus(enum.Enum):
         return {"draft": "grey", "agreed": "green", "amended": "orange"}[self.value]
 
 
-def _enum(kind, name):
-    return Enum(kind, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=30)
-
 
 class Plan(db.Model):
     __tablename__ = "plan"
@@ -46,9 +43,9 @@ class Plan(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id"))
-    kind: Mapped[PlanKind] = mapped_column(_enum(PlanKind, "plan_kind"), default=PlanKind.RAP)
+    kind: Mapped[PlanKind] = mapped_column(stored_enum(PlanKind, "plan_kind"), default=PlanKind.RAP)
     title: Mapped[str] = mapped_column(String(200))
-    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT)
+    status: Mapped[PlanStatus] = mapped_column(stored_enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 

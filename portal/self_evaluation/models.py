@@ -3,10 +3,10 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import db, stored_enum
 from portal.timeutil import utcnow
 
 
@@ -25,9 +25,6 @@ class EvaluationStatus(enum.Enum):
         return {"draft": "grey", "submitted": "blue", "returned": "orange", "validated": "green"}[self.value]
 
 
-def _enum(kind, name):
-    return Enum(kind, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20)
-
 
 class SelfEvaluation(db.Model):
     __tablename__ = "self_evaluation"
@@ -38,7 +35,7 @@ class SelfEvaluation(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("framework_version.id"), index=True)
     academic_year_id: Mapped[int | None] = mapped_column(ForeignKey("academic_year.id"))
     title: Mapped[str] = mapped_column(String(120))
-    status: Mapped[EvaluationStatus] = mapped_column(_enum(EvaluationStatus, "self_evaluation_status"), default=EvaluationStatus.DRAFT)
+    status: Mapped[EvaluationStatus] = mapped_column(stored_enum(EvaluationStatus, "self_evaluation_status", length=20), default=EvaluationStatus.DRAFT)
     safeguarding_met: Mapped[bool | None]
     safeguarding_note: Mapped[str] = mapped_column(Text, default="")
     adviser_summary: Mapped[str] = mapped_column(Text, default="")
