@@ -233,3 +233,40 @@ def test_the_scheduler_has_one_periodic_job_that_survives_delays(app):
         assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 3600
     finally:
         scheduler.shutdown(wait=True)
+
+
+def test_minutes_awaiting_confirmation_three_working_days_after_then_weekly(app, review, smtp_server):
+    from portal.minutes.models import MinutesStatus, MinutesVersion
+
+    with app.app_context():
+        meeting = db.session.get(ReviewMeeting, review["meeting"])
+        db.session.add(MinutesVersion(meeting_id=meeting.id, school_id=meeting.school_id, number=1, attendance="All",
+                                      decisions="Agreed", status=MinutesStatus.CIRCULATED,
+                                      circulated_at=datetime(2027, 1, 21, 10, tzinfo=timezone.utc)))  # a Thursday
+        db.session.commit()
+    sent = _walk(app, date(2027, 1, 21), date(2027, 2, 12))
+    days = [day for day, messages in sent.items() for kind, to, _ in messages if kind == "confirm" and to == "chair@example.org"]
+    assert days == [date(2027, 1, 26), date(2027, 2, 2), date(2027, 2, 9)]
+
+
+def test_verification_due_ten_working_days_before_the_half_term_ends(app, review, smtp_server):
+    from portal.plans.models import Plan, PlanStatus
+
+    with app.app_context():
+        plan = db.session.scalar(select(Plan))
+        plan.status = PlanStatus.AGREED
+        db.session.commit()
+    sent = _walk(app, date(2027, 1, 25), date(2027, 2, 12))  # Spring 1 ends 12 February 2027
+    days = [day for day, messages in sent.items() for kind, to, _ in messages if kind == "verification"]
+    assert days == [date(2027, 1, 29)]
+
+
+def test_a_message_interrupted_mid_send_is_never_resent_blindly(app, review):
+    with app.app_context():
+        scan(today=date(2027, 1, 18))
+        message = db.session.scalar(select(OutboxMessage).limit(1))
+        message.status = MessageStatus.SENDING
+        db.session.commit()
+        outbox.deliver_due(now=datetime.now(timezone.utc) + timedelta(hours=1))
+        db.session.refresh(message)
+        assert message.status == MessageStatus.FAILED and "Interrupted while sending" in message.last_error

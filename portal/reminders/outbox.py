@@ -97,10 +97,26 @@ def _claim(message_id) -> bool:
     return result.rowcount == 1
 
 
+STALE_SENDING = timedelta(minutes=15)
+
+
+def _give_up_on_interrupted(now):
+    """A run that stopped mid-send leaves a message "sending". Never resend it blindly (it may have arrived):
+    mark it failed so the LA admin can check and retry."""
+    stale = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.status == MessageStatus.SENDING, OutboxMessage.next_attempt_at <= now - STALE_SENDING)).all()
+    for message in stale:
+        message.status = MessageStatus.FAILED
+        message.last_error = "Interrupted while sending: check whether it arrived before you retry"
+    if stale:
+        db.session.commit()
+
+
 def deliver_due(now=None, limit=200) -> dict:
     """Send queued messages whose time has come. Returns counts of sent and failed."""
     config = current_app.config
     now = now or utcnow()
+    _give_up_on_interrupted(now)
     ids = db.session.scalars(
         select(OutboxMessage.id).where(OutboxMessage.status == MessageStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id).limit(limit)).all()
