@@ -104,8 +104,11 @@ def _start_scheduler_if_wanted(app):
     if app.config.get("SCHEDULER_IN_WEB") and not app.config.get("TESTING") and os.environ.get("FLASK_RUN_FROM_CLI") == "true":
         if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
             return
+        import logging
+
         from portal.reminders.scheduler import start_in_background
 
+        app.logger.setLevel(logging.INFO)  # so each run's totals show in the server's output
         app.extensions["reminder_scheduler"] = start_in_background(app)
 
 

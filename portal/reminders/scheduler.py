@@ -5,12 +5,8 @@ keys make a second scheduler (or a job run twice) harmless. Run it inside the we
 there is one process (``make run``); with several web workers run ``flask --app portal scheduler`` once.
 """
 
-import logging
-
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-
-log = logging.getLogger(__name__)
 
 
 def run_once(app, now=None):
@@ -21,8 +17,8 @@ def run_once(app, now=None):
     with app.app_context():
         scanned = scan(now)
         delivered = deliver_due(now)
-    log.info("Reminders: %s queued, %s cancelled for %s; %s sent, %s failed", scanned["queued"], scanned["cancelled"],
-             scanned["day"], delivered["sent"], delivered["failed"])
+    app.logger.info("Reminders for %s: %s queued, %s cancelled; %s sent, %s failed", scanned["day"], scanned["queued"],
+                    scanned["cancelled"], delivered["sent"], delivered["failed"])
     return scanned, delivered
 
 
