@@ -85,6 +85,7 @@ EXPECTED = {
     "plans.action_edit": "school_leader",
     "plans.criterion_new": "school_leader",
     "plans.criterion_edit": "school_leader",
+    "plans.from_self_evaluation": "school_leader",
     "plans.agree": "school_adviser",
     "evidence.index": "school_member",
     "evidence.show": "school_member",

@@ -227,12 +227,16 @@ def test_the_scheduler_has_one_periodic_job_that_survives_delays(app):
     from portal.reminders.scheduler import start_in_background
 
     scheduler = start_in_background(app)
+    assert start_in_background(app) is scheduler  # one per process, however often the app is built
     try:
         [job] = scheduler.get_jobs()
         assert job.id == "reminders" and job.trigger.interval.total_seconds() == app.config["SCHEDULER_MINUTES"] * 60
         assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 3600
     finally:
         scheduler.shutdown(wait=True)
+        from portal.reminders import scheduler as module
+
+        module._running.clear()
 
 
 def test_minutes_awaiting_confirmation_three_working_days_after_then_weekly(app, review, smtp_server):

@@ -1,9 +1,9 @@
 """Forms for a school's improvement plan: the plan itself, its priorities, actions and success criteria."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
 from portal.forms_common import GovDateField, strip_whitespace
 from portal.plans.models import PlanKind
@@ -122,3 +122,23 @@ def criterion_form(half_terms, criterion=None):
         data.update({milestone_field_name(h): criterion.milestone_for(h) for h in half_terms})
     form = Form(data=data)
     return form, [(half_term, form[milestone_field_name(half_term)]) for half_term in half_terms]
+
+
+class FromSelfEvaluationForm(FlaskForm):
+    """Which of the self-evaluation's weakest areas to start priorities from; choices are set per request."""
+
+    judgement_ids = SelectMultipleField("Areas to start priorities from", coerce=int, widget=GovCheckboxesInput(),
+                                        validate_choice=False)
+    save = SubmitField("Add priorities", widget=GovSubmitInput())
+
+    def validate_judgement_ids(self, field):
+        chosen = {value for value in (field.data or []) if value in {choice for choice, _ in field.choices or []}}
+        if not chosen:
+            raise StopValidation("Choose at least one area")
+
+
+def from_self_evaluation_form(judgements):
+    """Every area ticked until the person says otherwise."""
+    form = FromSelfEvaluationForm(data={"judgement_ids": [j.id for j in judgements]})
+    form.judgement_ids.choices = [(j.id, j.area.title) for j in judgements]
+    return form

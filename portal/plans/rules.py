@@ -147,3 +147,47 @@ def changes_since_agreed(plan):
     if agreement is None or plan.status != PlanStatus.AMENDED:
         return []
     return plan_changes(agreement.snapshot, snapshot(plan))
+
+
+def latest_validated_self_evaluation(school):
+    """The school's most recently validated self-evaluation (by when it was validated), or None."""
+    from portal.self_evaluation.models import AreaJudgement, EvaluationStatus, SelfEvaluation
+
+    return db.session.scalar(
+        select(SelfEvaluation)
+        .where(SelfEvaluation.school_id == school.id, SelfEvaluation.status == EvaluationStatus.VALIDATED)
+        .order_by(SelfEvaluation.decided_at.desc(), SelfEvaluation.id.desc())
+        .options(
+            selectinload(SelfEvaluation.judgements).selectinload(AreaJudgement.area),
+            selectinload(SelfEvaluation.judgements).selectinload(AreaJudgement.grade),
+            selectinload(SelfEvaluation.judgements).selectinload(AreaJudgement.adviser_grade),
+        )
+        .limit(1)
+    )
+
+
+def judgement_grade(judgement):
+    """The grade that counts: the validated one, else the school's own."""
+    return judgement.validated_grade or judgement.grade
+
+
+def weakest_areas(school):
+    """Judgements of the latest validated self-evaluation whose grade is a concern, weakest first ([] when none)."""
+    evaluation = latest_validated_self_evaluation(school)
+    if evaluation is None:
+        return []
+    weak = [j for j in evaluation.judgements if judgement_grade(j) is not None and judgement_grade(j).is_concern]
+    return sorted(weak, key=lambda j: (-judgement_grade(j).position, j.area.position, j.area.id))
+
+
+def priorities_from_self_evaluation(plan, judgements):
+    """One priority per judgement (area title, its areas for development); areas already a priority are skipped."""
+    existing = {p.title.strip().casefold() for p in plan.priorities}
+    added = []
+    for judgement in judgements:
+        title = judgement.area.title
+        if title.strip().casefold() in existing:
+            continue
+        added.append(save_priority(plan, None, title=title, description=judgement.areas_for_development or ""))
+        existing.add(title.strip().casefold())
+    return added

@@ -7,7 +7,8 @@ from portal.access import may_agree_plan, may_lead_school, school_access
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.extensions import db
 from portal.plans import bp, rules
-from portal.plans.forms import ActionForm, PlanDetailsForm, PriorityForm, criterion_form, start_plan_form
+from portal.plans.forms import (ActionForm, PlanDetailsForm, PriorityForm, criterion_form, from_self_evaluation_form,
+                                start_plan_form)
 from portal.plans.models import PlanStatus
 from portal.terms.rules import academic_year_on, academic_years
 from portal.timeutil import as_london
@@ -87,8 +88,9 @@ def show(school, plan_id):
     plan = plan_or_404(school, plan_id)
     agreement = plan.latest_agreement
     changes = rules.changes_since_agreed(plan) if plan.status == PlanStatus.AMENDED else []
+    weak_areas = rules.weakest_areas(school) if may_lead_school(current_user, school) else []
     return render_template(
-        "plans/show.html", school=school, plan=plan, agreement=agreement, changes=changes,
+        "plans/show.html", school=school, plan=plan, agreement=agreement, changes=changes, weak_areas=weak_areas,
         agreed_on=as_london(agreement.agreed_at).date() if agreement else None,
         half_terms=plan.academic_year.half_terms,
     )
@@ -155,6 +157,30 @@ def _priority_page(school, plan, priority):
             flash(f"Priority {'saved' if priority else 'added'}: {saved.title}", "success")
             return _to_plan(plan, f"priority-{saved.id}")
     return render_template("plans/priority_form.html", school=school, plan=plan, priority=priority, form=form)
+
+
+@bp.route("/<int:plan_id>/from-self-evaluation", methods=["GET", "POST"])
+@school_access(may_lead_school)
+def from_self_evaluation(school, plan_id):
+    """Start priorities from the areas the latest validated self-evaluation graded weakest."""
+    plan = plan_or_404(school, plan_id)
+    evaluation = rules.latest_validated_self_evaluation(school)
+    judgements = rules.weakest_areas(school)
+    form = from_self_evaluation_form(judgements)
+    if judgements and form.validate_on_submit():
+        chosen = set(form.judgement_ids.data)
+        added = rules.priorities_from_self_evaluation(plan, [j for j in judgements if j.id in chosen])
+        db.session.commit()
+        if added:
+            titles = ", ".join(p.title for p in added)
+            flash(f"{len(added)} {'priority' if len(added) == 1 else 'priorities'} added: {titles}. "
+                  "Change them as you need, then add their actions and success criteria.", "success")
+        else:
+            flash("Those areas are already priorities in this plan.", "success")
+        return _to_plan(plan, f"priority-{added[0].id}" if added else None)
+    existing = {p.title.strip().casefold() for p in plan.priorities}
+    return render_template("plans/from_self_evaluation.html", school=school, plan=plan, evaluation=evaluation,
+                           judgements=judgements, form=form, existing=existing, grade_of=rules.judgement_grade)
 
 
 # --- actions ---------------------------------------------------------------------------

@@ -38,10 +38,16 @@ def _now():
     return datetime.now(LONDON)
 
 
+_running = {}
+
+
 def start_in_background(app):
-    scheduler = _configure(BackgroundScheduler(timezone="Europe/London"), app)
-    scheduler.start()
-    return scheduler
+    """One background scheduler per process (`flask run` may build the app more than once)."""
+    if "scheduler" not in _running:
+        scheduler = _configure(BackgroundScheduler(timezone="Europe/London"), app)
+        scheduler.start()
+        _running["scheduler"] = scheduler
+    return _running["scheduler"]
 
 
 def run_forever(app):
