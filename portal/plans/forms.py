@@ -137,8 +137,11 @@ class FromSelfEvaluationForm(FlaskForm):
             raise StopValidation("Choose at least one area")
 
 
-def from_self_evaluation_form(judgements):
-    """Every area ticked until the person says otherwise."""
-    form = FromSelfEvaluationForm(data={"judgement_ids": [j.id for j in judgements]})
+def from_self_evaluation_form(judgements, formdata=None):
+    """Every area ticked until the person says otherwise.
+
+    ``formdata`` is what was posted: passed even when empty, so unticking every box is not read as "all ticked".
+    """
+    form = FromSelfEvaluationForm(formdata=formdata, data={"judgement_ids": [j.id for j in judgements]})
     form.judgement_ids.choices = [(j.id, j.area.title) for j in judgements]
     return form

@@ -1,6 +1,6 @@
 """The plan pages: leaders draft a plan (priorities, actions, success criteria), the school's adviser agrees it."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.access import may_agree_plan, may_lead_school, school_access
@@ -166,7 +166,7 @@ def from_self_evaluation(school, plan_id):
     plan = plan_or_404(school, plan_id)
     evaluation = rules.latest_validated_self_evaluation(school)
     judgements = rules.weakest_areas(school)
-    form = from_self_evaluation_form(judgements)
+    form = from_self_evaluation_form(judgements, request.form if request.method == "POST" else None)
     if judgements and form.validate_on_submit():
         chosen = set(form.judgement_ids.data)
         added = rules.priorities_from_self_evaluation(plan, [j for j in judgements if j.id in chosen])
