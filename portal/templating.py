@@ -53,10 +53,6 @@ def init_app(app):
     app.jinja_env.globals.update(access.template_helpers())
     app.jinja_env.globals.update(Role=Role, ROLE_LABELS=ROLE_LABELS, grade_hints=grade_hints, csrf_input=csrf_input)
 
-    from portal.meetings.rules import plan_review_timeline
-
-    app.jinja_env.globals["plan_review_timeline"] = plan_review_timeline
-
     from portal.minutes.rules import matches_confirmed
 
     app.jinja_env.globals["minutes_match"] = matches_confirmed

@@ -8,6 +8,7 @@ from portal.errors_domain import RuleBroken, attach_to_form
 from portal.evidence.files import FileRefused, check_head, safe_display_name
 from portal.evidence.storage import storage_for
 from portal.extensions import db
+from portal.meetings.rules import deadlines_for
 from portal.meetings.views import meeting_or_404
 from portal.minutes import bp, rules
 from portal.minutes.forms import ACTION_ROWS_SPARE, ChangesForm, ConfirmForm, GoverningBodyForm, NominateForm, minutes_form
@@ -49,12 +50,10 @@ def _render_show(school, meeting, **forms):
         changes_form=forms.get("changes_form") or ChangesForm(formdata=None),
         governing_body_form=forms.get("governing_body_form") or GoverningBodyForm(formdata=None),
         nominate_form=nominate_form, confirmers=rules.confirmer_for(meeting),
-        deadline=rules_deadline(meeting))
+        deadline=minutes_due(meeting))
 
 
-def rules_deadline(meeting):
-    from portal.meetings.rules import deadlines_for
-
+def minutes_due(meeting):
     return deadlines_for(meeting).minutes_due
 
 
@@ -143,7 +142,7 @@ def edit(school, meeting_id, version_id):
                 return redirect(url_for("minutes.edit", school_id=school.id, meeting_id=meeting.id, version_id=version.id))
     return render_template("minutes/edit.html", school=school, meeting=meeting, version=version, form=form,
                            priorities=priorities, action_count=len(version.actions) + ACTION_ROWS_SPARE,
-                           deadline=rules_deadline(meeting))
+                           deadline=minutes_due(meeting))
 
 
 @bp.route("/<int:version_id>/circulate", methods=["POST"])

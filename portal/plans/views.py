@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.access import may_agree_plan, may_lead_school, school_access
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.extensions import db
+from portal.meetings.rules import plan_review_timeline
 from portal.plans import bp, rules
 from portal.plans.forms import (ActionForm, PlanDetailsForm, PriorityForm, criterion_form, from_self_evaluation_form,
                                 start_plan_form)
@@ -92,7 +93,7 @@ def show(school, plan_id):
     return render_template(
         "plans/show.html", school=school, plan=plan, agreement=agreement, changes=changes, weak_areas=weak_areas,
         agreed_on=as_london(agreement.agreed_at).date() if agreement else None,
-        half_terms=plan.academic_year.half_terms,
+        half_terms=plan.academic_year.half_terms, review_timeline=plan_review_timeline(plan),
     )
 
 
