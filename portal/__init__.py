@@ -48,6 +48,10 @@ def create_app(test_config=None):
 
     from portal.admin import audit_views, school_views, term_views, user_views  # noqa: F401
     from portal.admin import bp as admin_bp
+    from portal.comments import bp as plan_comments_bp
+    from portal.comments import views as _comment_views  # noqa: F401
+    from portal.visits import bp as visits_bp
+    from portal.visits import views as _visit_views  # noqa: F401
     from portal.auth import bp as auth_bp
     from portal.auth import account_views as _account_views  # noqa: F401
     from portal.auth import views as _auth_views  # noqa: F401
@@ -89,6 +93,8 @@ def create_app(test_config=None):
     app.register_blueprint(minutes_bp)
     app.register_blueprint(reminders_bp)
     app.register_blueprint(evidence_queue_bp)
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(plan_comments_bp)
 
     from portal import cli
 
@@ -128,6 +134,9 @@ def _import_models():
     from portal.minutes import guard as _minutes_guard  # noqa: F401
     from portal.minutes import models as _minutes  # noqa: F401
     from portal.reminders import models as _reminders  # noqa: F401
+    from portal.visits import guard as _visits_guard  # noqa: F401
+    from portal.visits import models as _visits  # noqa: F401
+    from portal.comments import models as _comments  # noqa: F401
 
 
 def _migrations_folder():

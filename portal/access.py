@@ -78,6 +78,29 @@ def may_record_inspection(user, school) -> bool:
     return may_lead_school(user, school) or may_validate_school(user, school)
 
 
+def may_see_visit(user, school, visit) -> bool:
+    """Leaders, the adviser and the LA admin see every visit; governors and the clerk only final notes of visit."""
+    from portal.visits.models import NotesStatus
+
+    if may_run_reviews(user, school) or may_lead_school(user, school):
+        return True
+    return visit.status == NotesStatus.FINAL and may_view_school(user, school)
+
+
+def may_read_notes(user, school, visit) -> bool:
+    """Draft notes are the adviser's until issued: the school reads them once they are."""
+    from portal.visits.models import NotesStatus
+
+    if may_run_reviews(user, school):
+        return True
+    return visit.status != NotesStatus.DRAFT and may_see_visit(user, school, visit)
+
+
+def may_discuss_plan(user, school) -> bool:
+    """The school's leaders and its adviser (or the LA admin) reply in the threads of comments on its plans."""
+    return may_lead_school(user, school) or may_run_reviews(user, school)
+
+
 def visible_schools_query(user):
     """A select of the schools ``user`` may see: every school for the LA admin."""
     query = select(School).where(School.active.is_(True)).order_by(School.name)
@@ -144,5 +167,7 @@ def template_helpers():
         "may_agree_plan": may_agree_plan,
         "may_write_minutes": may_write_minutes,
         "may_record_governance": may_record_governance,
+        "may_discuss_plan": may_discuss_plan,
         "roles_at": roles_at,
+        "may_read_notes": may_read_notes,
     }

@@ -143,6 +143,12 @@ def _demo_plan_and_meetings(brookside, users, year):
     db.session.flush()
     _demo_evidence(brookside, head, adviser, plan, held)
     _demo_minutes(first, users)
+    from portal.visits.demo import add_demo_visits
+
+    add_demo_visits(brookside, plan, adviser, head)
+    from portal.comments.demo import add_demo_comments
+
+    add_demo_comments(brookside, plan, adviser, head)
 
 
 def _demo_minutes(meeting, users):

@@ -1,5 +1,7 @@
 """Template globals and filters shared by every blueprint."""
 
+from datetime import date
+
 from flask import current_app
 
 from portal import access
@@ -8,9 +10,11 @@ from portal.timeutil import as_london
 
 
 def govuk_date(value):
-    """25 November 2026: the GOV.UK date style."""
-    if value is None:
+    """25 November 2026: the GOV.UK date style (from a date, or an ISO date kept in a JSON record)."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     return f"{value.day} {value:%B %Y}"
 
 

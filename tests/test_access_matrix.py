@@ -13,7 +13,7 @@ from portal.schools.models import Role
 # Who may reach each endpoint: "public", "signed_in", "la_admin", or at one school:
 # "school_member" (anyone with a role there, and the LA admin), "school_leader" (headteacher,
 # senior leader), "school_validator" (its adviser, the LA admin), "school_recorder" (leaders,
-# adviser, LA admin).
+# adviser, LA admin), "school_discussion" (leaders, adviser, LA admin: replies on plan comments).
 EXPECTED = {
     "static": "public",
     "auth.sign_in": "public",
@@ -87,6 +87,25 @@ EXPECTED = {
     "plans.criterion_edit": "school_leader",
     "plans.from_self_evaluation": "school_leader",
     "plans.agree": "school_adviser",
+    "plan_comments.index": "school_member",
+    "plan_comments.show": "school_member",
+    "plan_comments.new": "school_runner",
+    "plan_comments.resolve": "school_runner",
+    "plan_comments.reopen": "school_runner",
+    "plan_comments.reply": "school_discussion",
+    "visits.index": "school_member",
+    "visits.new": "school_runner",
+    "visits.show": "school_member",
+    "visits.edit": "school_runner",
+    "visits.notes": "school_runner",
+    "visits.issue": "school_runner",
+    "visits.respond": "school_leader",
+    "visits.corrections": "school_runner",
+    "visits.version": "school_member",
+    "visits.print_view": "school_member",
+    "visits.attach": "school_runner",
+    "visits.download": "school_member",
+    "visits.link_evidence": "school_runner",
     "evidence.index": "school_member",
     "evidence.show": "school_member",
     "evidence.download": "school_member",
@@ -124,6 +143,7 @@ ALLOWED = {
     "school_writer": {"adviser", "la_admin", "clerk"},
     "school_governance": {"governor", "chair_of_governors", "clerk"},
     "school_action": {"adviser", "la_admin", "clerk", "headteacher"},  # the writers, and the action's owner
+    "school_discussion": {"headteacher", "senior_leader", "adviser", "la_admin"},
 }
 
 PEOPLE = {
@@ -200,7 +220,9 @@ def place(app, world):
 
         from portal.minutes import rules as minutes_rules
 
-        evaluations, plans, meetings, items, minutes_versions = {}, {}, {}, {}, {}
+        from portal.comments import rules as comment_rules
+
+        evaluations, plans, meetings, items, minutes_versions, comments, visits = {}, {}, {}, {}, {}, {}, {}
         for school_id in (own, other):
             school = db.session.get(School, school_id)
             evaluation = rules.start(school, current.published_version, None, "Autumn 2026")
@@ -226,6 +248,10 @@ def place(app, world):
                                      actions=[("Share the tracker", owner, "", None)],
                                      document=("minutes.pdf", stored.key, stored.sha256))
             minutes_versions[school_id] = version
+            visits[school_id] = _final_visit(app, school, storage_for(app.config).save(
+                io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1000, display_name="notes.pdf"))
+            comments[school_id] = comment_rules.add_comment(plan, None, target=plan.priorities[0], kind="question",
+                                                            body="How will you check the phonics groups are working?")
         from portal.reminders import outbox
 
         outbox.queue(key="test:message", kind="test", recipient_email="someone@example.org", subject="Test",
@@ -246,10 +272,42 @@ def place(app, world):
                         "meeting_id": meetings[school_id].id, "item_id": items[school_id].id,
                         "file_id": items[school_id].versions[0].files[0].id,
                         "minutes_version_id": minutes_versions[school_id].id,
-                        "minutes_action_id": minutes_versions[school_id].actions[0].id, "message_id": message_id, "token": "x" * 43}
+                        "minutes_action_id": minutes_versions[school_id].actions[0].id, "message_id": message_id, "token": "x" * 43,
+                        "comment_id": comments[school_id].id, "visit_id": visits[school_id].id, "number": 1,
+                        "visit_file_id": visits[school_id].attachments[0].id}
             for school_id, evaluation in evaluations.items()
         }
     return {"own": own, "other": other, "emails": emails, "ids": ids}
+
+
+def _final_visit(app, school, stored):
+    """A visit with an attachment and final notes, so governors may read it too."""
+    from datetime import date
+
+    from portal.evidence import rules as evidence_rules
+    from portal.evidence.files import check_head
+    from portal.extensions import db
+    from portal.visits import rules as visit_rules
+    from portal.visits.models import Verdict, VisitKind
+
+    visit = visit_rules.record_visit(school, None, visited_on=date(2026, 10, 7), kind=VisitKind.MONITORING,
+                                     looked_at=[f"p{school_plan_priority(school)}"], today=date(2026, 10, 7))
+    db.session.flush()
+    attachment = evidence_rules.keep_uploaded_file(school, None, stored, check_head("a.pdf", b"%PDF-1.4\n"), "notes.pdf")
+    db.session.flush()
+    visit_rules.attach_files(visit, [attachment])
+    visit_rules.save_notes(visit, summary="Reading is improving.", sections={})
+    visit_rules.issue(visit, None, today=date(2026, 10, 8))
+    visit_rules.respond(visit, None, verdict=Verdict.ACCURATE, corrections={}, today=date(2026, 10, 9))
+    db.session.flush()
+    db.session.refresh(visit)
+    return visit
+
+
+def school_plan_priority(school):
+    from portal.visits.rules import current_plan
+
+    return current_plan(school).priorities[0].id
 
 
 def _url(app, endpoint, school_id, ids):
@@ -260,6 +318,8 @@ def _url(app, endpoint, school_id, ids):
             return school_id
         if name in ("version_id", "action_id") and endpoint.startswith("minutes."):
             return ids[school_id][f"minutes_{name}"]  # minutes have their own versions and actions
+        if name == "file_id" and endpoint.startswith("visits."):
+            return ids[school_id]["visit_file_id"]
         return ids[school_id][name]
 
     values = {name: value(name) for name in rule.arguments}

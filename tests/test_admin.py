@@ -226,7 +226,8 @@ def test_deadline_offsets_and_closure_days(app, client, admin):
     bad = client.post("/admin/term-dates/deadlines", data={"agenda_days": "99", "evidence_days": "", "minutes_days": "10"})
     page = text_of(bad)
     assert "must be a whole number from 0 to 60" in page and "Enter how many working days before the meeting evidence is due" in page
-    assert client.post("/admin/term-dates/deadlines", data={"agenda_days": "12", "evidence_days": "4", "minutes_days": "8"}).status_code == 302
+    assert client.post("/admin/term-dates/deadlines", data={"agenda_days": "12", "evidence_days": "4", "minutes_days": "8",
+                                                           "notes_days": "6", "notes_response_days": "7"}).status_code == 302
     response = client.post("/admin/term-dates/closures", data={"day": ["4", "1", "2027"], "reason": "LA training day"})
     assert response.status_code == 302
     assert "already a closure day" in text_of(client.post("/admin/term-dates/closures", data={"day": ["4", "1", "2027"]}))
@@ -236,6 +237,7 @@ def test_deadline_offsets_and_closure_days(app, client, admin):
         from portal.terms.rules import closure_days, deadline_settings
 
         assert (deadline_settings().agenda_days, deadline_settings().evidence_days) == (12, 4)
+        assert (deadline_settings().notes_days, deadline_settings().notes_response_days) == (6, 7)
         assert closure_days() == frozenset({date(2027, 1, 4)})
         closure_id = db.session.scalar(select(ClosureDay.id))
     assert "4 January 2027: LA training day" in text_of(client.get("/admin/term-dates"))

@@ -151,6 +151,10 @@ class DeadlineSettingsForm(FlaskForm):
     evidence_days = _offset("School's evidence: working days before the meeting",
                             "Enter how many working days before the meeting evidence is due")
     minutes_days = _offset("Minutes: working days after the meeting", "Enter how many working days after the meeting minutes are due")
+    notes_days = _offset("Notes of visit: working days after the visit",
+                         "Enter how many working days after a visit its notes are due")
+    notes_response_days = _offset("Accuracy check: working days the school has to answer issued notes of visit",
+                                  "Enter how many working days the school has to check notes of visit")
     save_deadlines = SubmitField("Save deadlines", widget=GovSubmitInput())
 
 

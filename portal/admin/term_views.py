@@ -65,7 +65,8 @@ def deadlines():
     form = DeadlineSettingsForm()
     if form.validate_on_submit():
         save_deadline_settings(agenda_days=form.agenda_days.data, evidence_days=form.evidence_days.data,
-                               minutes_days=form.minutes_days.data)
+                               minutes_days=form.minutes_days.data, notes_days=form.notes_days.data,
+                               notes_response_days=form.notes_response_days.data)
         db.session.commit()
         flash("Deadlines saved. Every meeting's deadlines now follow them.", "success")
         return redirect(url_for("admin.terms", _anchor="deadlines"))

@@ -114,6 +114,8 @@ class EvidenceFile(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_version.id"), index=True)
+    # Or attached to an adviser's notes of visit (same storage and file rules); neither while its form is incomplete.
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -146,8 +148,10 @@ class Verification(db.Model):
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
     half_term_id: Mapped[int | None] = mapped_column(ForeignKey("half_term.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)  # made during this visit
 
     item = relationship("EvidenceItem", back_populates="decisions")
+    visit = relationship("Visit", foreign_keys=[visit_id])
     decided_by = relationship("User")
     half_term = relationship("HalfTerm")
 

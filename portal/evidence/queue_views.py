@@ -15,4 +15,5 @@ def queue():
     admin = is_la_admin(current_user)
     half_term, not_verified = rules.schools_not_verified_this_half_term(None if admin else current_user)
     return render_template("evidence/queue.html", items=rules.verification_queue(current_user, is_admin=admin),
-                           half_term=half_term, not_verified=not_verified)
+                           half_term=half_term, not_verified=not_verified,
+                           during_visits=rules.decisions_during_visits(current_user, is_admin=admin))

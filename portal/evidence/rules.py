@@ -30,7 +30,8 @@ def waiting_files(school, user, file_ids):
         return []
     return db.session.scalars(
         select(EvidenceFile).where(EvidenceFile.id.in_(file_ids), EvidenceFile.school_id == school.id,
-                                   EvidenceFile.uploaded_by_id == user.id, EvidenceFile.version_id.is_(None))
+                                   EvidenceFile.uploaded_by_id == user.id, EvidenceFile.version_id.is_(None),
+                                   EvidenceFile.visit_id.is_(None))
         .order_by(EvidenceFile.id)
     ).all()
 
@@ -81,8 +82,13 @@ def answer_query(item, user, *, answer, files):
     return version
 
 
-def decide(item, adviser, *, decision: Decision, comment: str, today=None):
-    """Verify the latest version, raise a query (a question for the school) or not accept it (with a reason)."""
+def decide(item, adviser, *, decision: Decision, comment: str, today=None, visit=None):
+    """Verify the latest version, raise a query (a question for the school) or not accept it (with a reason).
+
+    ``visit``: the adviser's visit this decision was made during (its notes must still be a draft).
+    """
+    if visit is not None and (visit.school_id != item.school_id or visit.status.value != "draft"):
+        raise RuleBroken("That visit's notes have been issued: record the decision without it", "decision")
     if item.status != EvidenceStatus.SUBMITTED:
         raise RuleBroken(f"This evidence is {item.status.label.lower()}: there is nothing to verify", "decision")
     if decision == Decision.QUERY and not comment.strip():
@@ -92,7 +98,8 @@ def decide(item, adviser, *, decision: Decision, comment: str, today=None):
     half_term = half_term_on(today or today_in_london())
     item.decisions.append(Verification(version_number=item.latest_version.number, decision=decision, comment=comment.strip(),
                                        decided_by_id=getattr(adviser, "id", None), decided_at=utcnow(),
-                                       half_term_id=half_term.id if half_term else None, school_id=item.school_id))
+                                       half_term_id=half_term.id if half_term else None, school_id=item.school_id,
+                                       visit_id=visit.id if visit is not None else None))
     item.status = {Decision.VERIFIED: EvidenceStatus.VERIFIED, Decision.QUERY: EvidenceStatus.QUERIED,
                    Decision.NOT_ACCEPTED: EvidenceStatus.NOT_ACCEPTED}[decision]
 
@@ -111,6 +118,7 @@ def load_item(school, item_id):
         .options(selectinload(EvidenceItem.versions).selectinload(EvidenceVersion.files),
                  selectinload(EvidenceItem.versions).selectinload(EvidenceVersion.submitted_by),
                  selectinload(EvidenceItem.decisions).selectinload(Verification.decided_by),
+                 selectinload(EvidenceItem.decisions).selectinload(Verification.visit),
                  selectinload(EvidenceItem.criteria), selectinload(EvidenceItem.meeting))
     )
 
@@ -135,6 +143,16 @@ def verification_queue(user, is_admin=False):
              .order_by(EvidenceItem.created_at, EvidenceItem.id))
     if not is_admin:
         query = query.where(EvidenceItem.school_id.in_(_advised_school_ids(user)))
+    return db.session.scalars(query).all()
+
+
+def decisions_during_visits(user, is_admin=False, limit=20):
+    """The latest verification decisions made during visits, at the schools this person advises (all for the LA admin)."""
+    query = (select(Verification).where(Verification.visit_id.is_not(None))
+             .options(selectinload(Verification.item).selectinload(EvidenceItem.school), selectinload(Verification.visit))
+             .order_by(Verification.decided_at.desc(), Verification.id.desc()).limit(limit))
+    if not is_admin:
+        query = query.where(Verification.school_id.in_(_advised_school_ids(user)))
     return db.session.scalars(query).all()
 
 

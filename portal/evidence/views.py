@@ -50,7 +50,7 @@ def store_uploads(school, form_field):
     return kept, refused
 
 
-def _refusals_on(field, refused):
+def refusals_on(field, refused):
     """Every refused file named in one message: the error summary shows one message per field."""
     if refused:
         field.errors = list(field.errors) + [". ".join(message.rstrip(".") for message in refused)]
@@ -92,7 +92,7 @@ def new(school):
         new_files, refused = store_uploads(school, form.files)
         kept += new_files
         valid = form.validate_on_submit()
-        _refusals_on(form.files, refused)
+        refusals_on(form.files, refused)
         if valid and not refused:
             meeting = next((m for m in meetings if m.id == form.meeting_id.data), None)
             try:
@@ -116,12 +116,23 @@ def new(school):
                            evidence_days=deadline_settings().evidence_days)
 
 
+def _visit_for_decision(school, visit_id):
+    """The adviser's visit a decision is being made during: only a visit of this school whose notes are a draft."""
+    from portal.visits.models import NotesStatus, Visit
+
+    if not visit_id or not may_run_reviews(current_user, school):
+        return None
+    visit = db.session.get(Visit, visit_id)
+    return visit if visit is not None and visit.school_id == school.id and visit.status == NotesStatus.DRAFT else None
+
+
 @bp.route("/<int:item_id>")
 @school_access()
 def show(school, item_id):
     item = item_or_404(school, item_id)
     return render_template("evidence/show.html", school=school, item=item, deadlines=deadlines_for(item.meeting),
-                           answer_form=AnswerForm(formdata=None), decision_form=DecisionForm(formdata=None), kept=())
+                           answer_form=AnswerForm(formdata=None), decision_form=DecisionForm(formdata=None), kept=(),
+                           visit=_visit_for_decision(school, request.args.get("visit", type=int)))
 
 
 @bp.route("/<int:item_id>/answer", methods=["POST"])
@@ -133,7 +144,7 @@ def answer(school, item_id):
     new_files, refused = store_uploads(school, form.files)
     kept += new_files
     valid = form.validate_on_submit()
-    _refusals_on(form.files, refused)
+    refusals_on(form.files, refused)
     if valid and not refused:
         try:
             rules.answer_query(item, current_user, answer=form.answer.data, files=kept)
@@ -154,9 +165,10 @@ def answer(school, item_id):
 def decision(school, item_id):
     item = item_or_404(school, item_id)
     form = DecisionForm()
+    visit = _visit_for_decision(school, request.form.get("visit_id", type=int))
     if form.validate_on_submit():
         try:
-            rules.decide(item, current_user, decision=Decision(form.decision.data), comment=form.comment.data or "")
+            rules.decide(item, current_user, decision=Decision(form.decision.data), comment=form.comment.data or "", visit=visit)
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "decision")
@@ -164,10 +176,12 @@ def decision(school, item_id):
             db.session.commit()
             flash(f"{item.title}: {item.status.label.lower()}.", "success")
             back_to_queue = request.form.get("from_queue") == "yes"
+            if visit is not None:
+                return redirect(url_for("visits.show", school_id=school.id, visit_id=visit.id, _anchor="evidence"))
             return redirect(url_for("evidence_queue.queue") if back_to_queue
                             else url_for("evidence.show", school_id=school.id, item_id=item.id))
     return render_template("evidence/show.html", school=school, item=item, deadlines=deadlines_for(item.meeting),
-                           answer_form=AnswerForm(formdata=None), decision_form=form, kept=())
+                           answer_form=AnswerForm(formdata=None), decision_form=form, kept=(), visit=visit)
 
 
 @bp.route("/<int:item_id>/withdraw", methods=["POST"])

@@ -2,11 +2,13 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 
 from portal.access import is_la_admin, signed_in
+from portal.comments.rules import open_comments_for
 from portal.evidence.rules import verification_summary
 from portal.home import bp
 from portal.minutes.rules import minutes_awaiting_confirmation_by, open_actions_for, reviews_without_governing_body_date
 from portal.meetings.rules import due_for, today_in_london
 from portal.schools.models import Role
+from portal.visits.rules import notes_to_act_on
 from portal.home.rules import la_overview_counts, paginated_schools, schools_with_roles, self_evaluations_to_act_on
 
 
@@ -22,6 +24,8 @@ def index():
         "verification": verification_summary(current_user),
         "minutes_to_confirm": minutes_awaiting_confirmation_by(current_user),
         "my_actions": open_actions_for(current_user),
+        "visit_notes": notes_to_act_on(current_user),
+        "plan_comments": open_comments_for(current_user),
         "without_governing_body": reviews_without_governing_body_date() if is_la_admin(current_user) else [],
         "today": today_in_london(),
     }

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.access import may_agree_plan, may_lead_school, school_access
+from portal.comments import rules as comment_rules
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.extensions import db
 from portal.meetings.rules import plan_review_timeline
@@ -90,10 +91,12 @@ def show(school, plan_id):
     agreement = plan.latest_agreement
     changes = rules.changes_since_agreed(plan) if plan.status == PlanStatus.AMENDED else []
     weak_areas = rules.weakest_areas(school) if may_lead_school(current_user, school) else []
+    plan_comments = comment_rules.comments_for_plan(plan)
     return render_template(
         "plans/show.html", school=school, plan=plan, agreement=agreement, changes=changes, weak_areas=weak_areas,
         agreed_on=as_london(agreement.agreed_at).date() if agreement else None,
         half_terms=plan.academic_year.half_terms, review_timeline=plan_review_timeline(plan),
+        plan_comments=plan_comments, open_comments=comment_rules.open_by_target(plan_comments),
     )
 
 

@@ -38,6 +38,10 @@ SCHEDULE = {
                 "3 working days after they were circulated, then weekly until confirmed"),
     "verification": ("Verification due this half term", "Adviser",
                      "10 working days before the half term ends, for each school with no evidence verified yet"),
+    "notes": ("Notes of visit due", "Adviser who made the visit",
+              "The working day before the notes are due (5 working days after the visit), and the day after if not issued"),
+    "accuracy": ("Notes of visit to check", "Headteacher (or senior leaders)",
+                 "The working day before the accuracy check closes, if the school has not answered"),
 }
 REMINDER_KINDS = tuple(SCHEDULE)
 
@@ -77,7 +81,8 @@ def _people(school, roles):
     return [r.user for r in school.roles if r.role in roles and r.user.active]
 
 
-def _link(endpoint, **values):
+def public_link(endpoint, **values):
+    """A full address for an email: the portal's public URL and the page."""
     return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
@@ -85,7 +90,7 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
     school = meeting.school
     deadlines = deadlines_for(meeting, settings, closures)
     title = f"{meeting.title} on {_day(meeting.meets_on)}"
-    meeting_link = _link("meetings.show", school_id=school.id, meeting_id=meeting.id)
+    meeting_link = public_link("meetings.show", school_id=school.id, meeting_id=meeting.id)
     day_before_meeting = meeting.meets_on - timedelta(days=1)
     found = []
 
@@ -101,7 +106,7 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
     advisers = _people(school, {Role.ADVISER})
     due = deadlines.evidence_due
     if meeting.plan_id and meeting.id not in with_evidence:
-        evidence_link = _link("evidence.new", school_id=school.id, meeting=meeting.id)
+        evidence_link = public_link("evidence.new", school_id=school.id, meeting=meeting.id)
         stages = [
             (f"{due}:5-days", shift_working_days(due, -5, closures), shift_working_days(due, -2, closures), False),
             (f"{due}:1-day", shift_working_days(due, -1, closures), due, False),
@@ -129,7 +134,7 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
                 lines = [f"The agenda for {school.name}'s {title} {'was due' if overdue else 'is due'} to members by "
                          f"{_day(agenda_due)}, 10 working days before the meeting.", "Write it in the portal and mark it as sent."]
                 add("agenda", stage, advisers, subject, "Agenda overdue" if overdue else "Agenda due", lines,
-                    _link("meetings.agenda", school_id=school.id, meeting_id=meeting.id), "Write and send the agenda", agenda_due)
+                    public_link("meetings.agenda", school_id=school.id, meeting_id=meeting.id), "Write and send the agenda", agenda_due)
     if _in_window(today, shift_working_days(meeting.meets_on, -2, closures), day_before_meeting):
         from portal.meetings.invitations import meeting_invitation
         from portal.meetings.rules import london_time
@@ -161,7 +166,7 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
                     "Minutes overdue" if overdue else "Minutes due",
                     [f"The minutes of {school.name}'s {title} {'were due' if overdue else 'are due'} to be circulated by "
                      f"{_day(minutes_due)}, 10 working days after the meeting."],
-                    _link("minutes.show", school_id=school.id, meeting_id=meeting.id), "Write and circulate the minutes", minutes_due)
+                    public_link("minutes.show", school_id=school.id, meeting_id=meeting.id), "Write and circulate the minutes", minutes_due)
     return found
 
 
@@ -181,7 +186,7 @@ def _confirmation_reminders(version, today, closures):
         lines=[f"The minutes of {school.name}'s {meeting.title} on {_day(meeting.meets_on)} were circulated on "
                f"{_day(as_london(version.circulated_at).date())}.",
                "Read them and confirm they are an accurate record, or ask for changes."],
-        link=_link("minutes.show", school_id=school.id, meeting_id=meeting.id), link_text="Read and confirm the minutes",
+        link=public_link("minutes.show", school_id=school.id, meeting_id=meeting.id), link_text="Read and confirm the minutes",
         due_on=None) for person in {p.id: p for p in confirmers}.values()]
 
 
@@ -202,8 +207,50 @@ def _verification_reminders(today, closures):
                 heading="Verification due this half term",
                 lines=[f"No evidence from {school.name} has been verified in {half_term.name}, which ends on {_day(half_term.ends_on)}.",
                        "Each school with an agreed plan needs its evidence verified at least once a half term."],
-                link=_link("evidence.index", school_id=school.id), link_text=f"See {school.name}'s evidence",
+                link=public_link("evidence.index", school_id=school.id), link_text=f"See {school.name}'s evidence",
                 due_on=half_term.ends_on))
+    return found
+
+
+def _visit_reminders(today, settings, closures):
+    """Notes the adviser has not issued; issued notes the school has not answered (the last day to answer)."""
+    from portal.visits.models import NotesStatus, Visit
+    from portal.visits.rules import notes_due_on, school_leaders
+
+    visits = db.session.scalars(
+        select(Visit).where(((Visit.status == NotesStatus.DRAFT) & (Visit.visited_on >= today - timedelta(days=150)))
+                            | ((Visit.status == NotesStatus.ISSUED) & (Visit.response_due_on >= today)))
+        .options(selectinload(Visit.school), selectinload(Visit.adviser))
+    ).all()
+    found = []
+    for visit in visits:
+        school, title = visit.school, f"{visit.kind.label.lower()} to {visit.school.name} on {_day(visit.visited_on)}"
+        link = public_link("visits.show", school_id=school.id, visit_id=visit.id)
+        if visit.status == NotesStatus.DRAFT and visit.adviser is not None and visit.adviser.active:
+            due = notes_due_on(visit, settings, closures)
+            for stage, send_on, until, overdue in ((f"{due}:1-day", shift_working_days(due, -1, closures), due, False),
+                                                   (f"{due}:overdue", shift_working_days(due, 1, closures), due + timedelta(days=90),
+                                                    True)):
+                if _in_window(today, send_on, until):
+                    found.append(Reminder(
+                        key=f"notes:visit-{visit.id}:{visit.adviser.email.lower()}:{stage}", kind="notes",
+                        email=visit.adviser.email, user_id=visit.adviser.id, school=school,
+                        subject=(f"Overdue: notes of your {title}" if overdue else f"Notes due {_day(due)}: your {title}"),
+                        heading="Notes of visit overdue" if overdue else "Notes of visit due",
+                        lines=[f"The notes of your {title} {'were' if overdue else 'are'} due by {_day(due)}.",
+                               "Write them in the portal and issue them to the school for a factual accuracy check."],
+                        link=link, link_text="Write the notes", due_on=due))
+        elif visit.status == NotesStatus.ISSUED and today == shift_working_days(visit.response_due_on, -1, closures):
+            for person in school_leaders(school):
+                found.append(Reminder(
+                    key=f"accuracy:visit-{visit.id}:{person.email.lower()}:{visit.response_due_on}", kind="accuracy",
+                    email=person.email, user_id=person.id, school=school,
+                    subject=f"Notes of visit to check by {_day(visit.response_due_on)}: {school.name}",
+                    heading="Notes of visit to check",
+                    lines=[f"The notes of the {title} are waiting for your accuracy check until {_day(visit.response_due_on)}.",
+                           "If there is no answer by then, they become final as they are."],
+                    link=public_link("visits.respond", school_id=school.id, visit_id=visit.id), link_text="Check the notes",
+                    due_on=visit.response_due_on))
     return found
 
 
@@ -233,6 +280,7 @@ def wanted_reminders(today: date):
     for version in awaiting:
         found += _confirmation_reminders(version, today, closures)
     found += _verification_reminders(today, closures)
+    found += _visit_reminders(today, settings, closures)
     return found
 
 

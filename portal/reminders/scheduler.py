@@ -10,11 +10,14 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 
 def run_once(app, now=None):
-    """One scan and one delivery run; what the periodic job does."""
+    """One scan and one delivery run; what the periodic job does. Lapsed accuracy checks are made final first."""
     from portal.reminders.outbox import deliver_due
-    from portal.reminders.scan import scan
+    from portal.reminders.scan import scan, sending_day
+    from portal.timeutil import utcnow
+    from portal.visits.rules import finalise_unanswered
 
     with app.app_context():
+        finalise_unanswered(sending_day(now or utcnow()))
         scanned = scan(now)
         delivered = deliver_due(now)
     app.logger.info("Reminders for %s: %s queued, %s cancelled; %s sent, %s failed", scanned["day"], scanned["queued"],

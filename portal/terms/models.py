@@ -76,9 +76,13 @@ class DeadlineSettings(db.Model):
         CheckConstraint("agenda_days BETWEEN 0 AND 60", name="agenda_days_range"),
         CheckConstraint("evidence_days BETWEEN 0 AND 60", name="evidence_days_range"),
         CheckConstraint("minutes_days BETWEEN 0 AND 60", name="minutes_days_range"),
+        CheckConstraint("notes_days BETWEEN 0 AND 60", name="notes_days_range"),
+        CheckConstraint("notes_response_days BETWEEN 0 AND 60", name="notes_response_days_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agenda_days: Mapped[int] = mapped_column(default=10)
     evidence_days: Mapped[int] = mapped_column(default=5)
     minutes_days: Mapped[int] = mapped_column(default=10)
+    notes_days: Mapped[int] = mapped_column(default=5, server_default="5")  # notes of visit after the visit
+    notes_response_days: Mapped[int] = mapped_column(default=5, server_default="5")  # the school's accuracy check

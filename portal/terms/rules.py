@@ -92,10 +92,10 @@ def deadline_settings():
     from portal.terms.models import DeadlineSettings
 
     settings = db.session.scalar(select(DeadlineSettings).order_by(DeadlineSettings.id).limit(1))
-    return settings or DeadlineSettings(agenda_days=10, evidence_days=5, minutes_days=10)
+    return settings or DeadlineSettings(agenda_days=10, evidence_days=5, minutes_days=10, notes_days=5, notes_response_days=5)
 
 
-def save_deadline_settings(*, agenda_days, evidence_days, minutes_days):
+def save_deadline_settings(*, agenda_days, evidence_days, minutes_days, notes_days=None, notes_response_days=None):
     from portal.terms.models import DeadlineSettings
 
     settings = db.session.scalar(select(DeadlineSettings).order_by(DeadlineSettings.id).limit(1))
@@ -103,6 +103,10 @@ def save_deadline_settings(*, agenda_days, evidence_days, minutes_days):
         settings = DeadlineSettings()
         db.session.add(settings)
     settings.agenda_days, settings.evidence_days, settings.minutes_days = agenda_days, evidence_days, minutes_days
+    if notes_days is not None:
+        settings.notes_days = notes_days
+    if notes_response_days is not None:
+        settings.notes_response_days = notes_response_days
     return settings
 
 
