@@ -257,7 +257,7 @@ def test_head_marks_a_passage_inaccurate_and_the_adviser_accepts_it(app, client,
     done = client.post(f"{base}/corrections", data={f"outcome_{correction_id}": "accepted"})
     assert done.status_code == 302
     final = text_of(client.get(f"{base}"))
-    assert "Final: the adviser considered the school's corrections" in final and "Years 4, 5 and 6." in final
+    assert "The adviser considered the school's corrections" in final and "Years 4, 5 and 6." in final
     assert "Version 2" in final and "Correction accepted" in final
     first = text_of(client.get(f"{base}/versions/1"))
     assert "Guided reading in years 5 and 6." in first and "A later version replaces it" in first
@@ -286,7 +286,7 @@ def test_who_may_see_and_do_what(app, client, sign_in, school):
     assert client.get(f"/schools/{school['other']}/visits/{visit_id}").status_code == 404  # not under another school
     sign_in("governor@example.org")
     page = client.get(base)
-    assert page.status_code == 200 and "confirmed accurate by Tom Baker" in text_of(page)
+    assert page.status_code == 200 and "Confirmed accurate by Tom Baker" in text_of(page)
 
 
 def test_the_school_sees_a_draft_visit_but_not_its_draft_notes(app, client, sign_in, school):
@@ -408,3 +408,33 @@ def test_reminders_for_notes_due_and_the_last_day_of_the_accuracy_check(app, sch
     with app.app_context():
         visit = db.session.get(Visit, visit_id)
         assert visit.status == NotesStatus.FINAL and visit.final_reason == FinalReason.NO_RESPONSE
+
+
+def test_home_page_queries_do_not_grow_with_visits(app, client, world, sign_in):
+    from portal.auth.models import User
+    from portal.schools.models import SchoolRole
+    from tests.conftest import count_queries
+
+    adviser = world.user("busy.adviser@example.org")
+    sign_in("busy.adviser@example.org")
+
+    def queries_with(count):
+        with app.app_context():
+            for n in range(count):
+                row = School(urn=300000 + count * 100 + n, name=f"School {count}-{n}", phase="Primary",
+                             local_authority_id=world.local_authority(), establishment_type="Community school")
+                db.session.add(row)
+                db.session.add(SchoolRole(user_id=adviser, school=row, role=Role.ADVISER))
+                db.session.flush()
+                rules.record_visit(row, db.session.get(User, adviser), visited_on=date(2026, 11, 2), kind=VisitKind.SUPPORT,
+                                   today=date(2026, 11, 2))
+            db.session.commit()
+        counter, stop = count_queries(app)
+        try:
+            page = client.get("/")
+            assert page.status_code == 200 and "Notes of visit due" in text_of(page)
+        finally:
+            stop()
+        return counter["n"]
+
+    assert queries_with(2) == queries_with(12)

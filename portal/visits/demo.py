@@ -1,6 +1,6 @@
 """Demo visits at a school: final notes, notes waiting for the school's accuracy check, and a draft the adviser owes."""
 
-from datetime import date
+from datetime import date, datetime, time, timezone
 
 from portal.extensions import db
 from portal.meetings.rules import today_in_london
@@ -28,8 +28,9 @@ def add_demo_visits(school, plan, adviser, head):
             "strengths": "Persistent absence is already down to 15.5% from 18% last year.",
             "next_steps": [rules.NextStep("Visit the families of the 12 pupils still below 90%", "Headteacher",
                                           date(2026, 12, 11))]}})
-    rules.issue(october, adviser, today=date(2026, 10, 9))
-    rules.respond(october, head, verdict=Verdict.ACCURATE, corrections={}, today=date(2026, 10, 12))
+    rules.issue(october, adviser, today=date(2026, 10, 9), now=datetime(2026, 10, 9, 15, 30, tzinfo=timezone.utc))
+    rules.respond(october, head, verdict=Verdict.ACCURATE, corrections={}, today=date(2026, 10, 12),
+                  now=datetime(2026, 10, 12, 8, 10, tzinfo=timezone.utc))
     recent = rules.record_visit(school, adviser, visited_on=shift_working_days(today, -4), kind=VisitKind.SUPPORT, plan=plan,
                                 people_seen="The deputy headteacher and key stage 2 teachers",
                                 looked_at=[rules.section_key(reading)], today=today)
@@ -40,7 +41,8 @@ def add_demo_visits(school, plan, adviser, head):
                          "strengths": "Teachers modelled expressive reading well.",
                          "next_steps": [rules.NextStep("Add fluency practice to every English lesson plan", "Deputy headteacher",
                                                        None)]}})
-    rules.issue(recent, adviser, today=shift_working_days(today, -1))
+    issued_on = shift_working_days(today, -1)
+    rules.issue(recent, adviser, today=issued_on, now=datetime.combine(issued_on, time(16), tzinfo=timezone.utc))
     rules.record_visit(school, adviser, visited_on=shift_working_days(today, -2), kind=VisitKind.FOCUS, plan=plan,
                        focus_priority=reading, people_seen="The reading lead", looked_at=[rules.section_key(reading)],
                        today=today)

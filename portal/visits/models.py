@@ -115,8 +115,12 @@ class Visit(db.Model):
 
     @property
     def title(self):
-        when = f"{self.visited_on.day} {self.visited_on:%B %Y}"
-        return f"{self.kind.label} on {when}"
+        return f"{self.kind.label} on {self.visited_on.day} {self.visited_on:%B %Y}"
+
+    @property
+    def in_sentence(self):
+        """The title inside a sentence: "the focus visit on 24 November 2026"."""
+        return f"{self.kind.label.lower()} on {self.visited_on.day} {self.visited_on:%B %Y}"
 
 
 class NotesVersion(db.Model):

@@ -26,9 +26,9 @@ def notes_issued(visit):
     school, adviser = visit.school, visit.adviser
     return _queue(
         visit, rules.school_leaders(school), step=f"v{visit.latest_version.number}-issued", kind="notes-issued",
-        subject=f"Notes of visit to check: {school.name}, {visit.title.lower()}",
+        subject=f"Notes of visit to check: {school.name}, {visit.in_sentence}",
         heading="Notes of visit to check for accuracy",
-        lines=[f"{adviser.name if adviser else 'Your adviser'} has issued the notes of the {visit.title.lower()} to {school.name}.",
+        lines=[f"{adviser.name if adviser else 'Your adviser'} has issued the notes of the {visit.in_sentence} to {school.name}.",
                f"Read them and say whether they are factually accurate by {_day(visit.response_due_on)}. "
                "If a passage is inaccurate, write your correction beside it.",
                f"If there is no answer by {_day(visit.response_due_on)}, the notes become final as they are."],
@@ -44,7 +44,7 @@ def response_received(visit, response):
         subject=(f"Notes confirmed accurate: {visit.school.name}" if accurate
                  else f"Corrections to consider: notes of visit to {visit.school.name}"),
         heading="Notes confirmed accurate" if accurate else "Corrections to consider",
-        lines=[f"{who} answered the accuracy check on the notes of the {visit.title.lower()} to {visit.school.name}.",
+        lines=[f"{who} answered the accuracy check on the notes of the {visit.in_sentence} to {visit.school.name}.",
                "They said the notes are accurate, so the notes are final." if accurate else
                f"They marked {len(response.corrections)} passage{'s' if len(response.corrections) != 1 else ''} inaccurate. "
                "Accept each correction or keep the text with a reply."],
@@ -56,8 +56,8 @@ def notes_final(visit):
     """To the school's leaders: what the adviser decided about their corrections."""
     return _queue(
         visit, rules.school_leaders(visit.school), step=f"final-v{visit.latest_version.number}", kind="notes-final",
-        subject=f"Notes of visit final: {visit.school.name}, {visit.title.lower()}",
+        subject=f"Notes of visit final: {visit.school.name}, {visit.in_sentence}",
         heading="Notes of visit final",
-        lines=[f"The adviser has considered your corrections to the notes of the {visit.title.lower()}.",
+        lines=[f"The adviser has considered your corrections to the notes of the {visit.in_sentence}.",
                "The notes are final. You can see which corrections were accepted and the adviser's replies."],
         link_text="See the final notes")

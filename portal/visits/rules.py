@@ -190,17 +190,17 @@ def issued_content(visit) -> dict:
             "people_seen": visit.people_seen, "focus": visit.focus}
 
 
-def issue(visit, adviser, *, today=None) -> NotesVersion:
+def issue(visit, adviser, *, today=None, now=None) -> NotesVersion:
     """Issue the notes to the school for a factual accuracy check: version 1, and the response clock starts."""
     _require_draft(visit)
     if not _has_words(visit.draft or {}):
         raise RuleBroken("Write the notes before issuing them: a summary, or what was seen under a priority", "summary")
-    today = today or today_in_london()
+    today, now = today or today_in_london(), now or utcnow()
     version = NotesVersion(number=1, school_id=visit.school_id, content=issued_content(visit), reason="Issued to the school",
-                           created_by_id=getattr(adviser, "id", None), created_at=utcnow())
+                           created_by_id=getattr(adviser, "id", None), created_at=now)
     visit.versions.append(version)
     visit.status = NotesStatus.ISSUED
-    visit.issued_at = utcnow()
+    visit.issued_at = now
     visit.response_due_on = response_due_from(today)
     return version
 
@@ -250,9 +250,9 @@ def _apply_correction(content, key, text):
 
 # --- the school's answer, and the adviser's ----------------------------------------------
 
-def respond(visit, user, *, verdict: Verdict, corrections: dict, comment: str = "", today=None) -> AccuracyResponse:
+def respond(visit, user, *, verdict: Verdict, corrections: dict, comment: str = "", today=None, now=None) -> AccuracyResponse:
     """The headteacher or a senior leader answers: accurate (final now), or inaccurate with corrections."""
-    today = today or today_in_london()
+    today, now = today or today_in_london(), now or utcnow()
     finalise_if_unanswered(visit, today)
     if visit.status != NotesStatus.ISSUED:
         raise RuleBroken("These notes are not waiting for an accuracy check", "verdict")
@@ -263,7 +263,7 @@ def respond(visit, user, *, verdict: Verdict, corrections: dict, comment: str = 
     if verdict == Verdict.INACCURATE and not written:
         raise RuleBroken("Write a correction for at least one passage that is inaccurate", "corrections")
     response = AccuracyResponse(school_id=visit.school_id, version_number=version.number, verdict=verdict,
-                                comment=(comment or "").strip(), responded_by_id=getattr(user, "id", None), responded_at=utcnow())
+                                comment=(comment or "").strip(), responded_by_id=getattr(user, "id", None), responded_at=now)
     if verdict == Verdict.INACCURATE:
         for key, heading, text in passages(version.content):
             if key in written:
@@ -271,7 +271,7 @@ def respond(visit, user, *, verdict: Verdict, corrections: dict, comment: str = 
                                                        original_text=text, correction=written[key]))
         visit.status = NotesStatus.CORRECTIONS
     else:
-        _make_final(visit, FinalReason.ACCURATE)
+        _make_final(visit, FinalReason.ACCURATE, now)
     visit.responses.append(response)
     return response
 
@@ -311,8 +311,8 @@ def consider_corrections(visit, adviser, *, decisions: dict) -> NotesVersion | N
     return new_version
 
 
-def _make_final(visit, reason: FinalReason):
-    visit.status, visit.final_reason, visit.final_at = NotesStatus.FINAL, reason, utcnow()
+def _make_final(visit, reason: FinalReason, now=None):
+    visit.status, visit.final_reason, visit.final_at = NotesStatus.FINAL, reason, now or utcnow()
 
 
 def finalise_if_unanswered(visit, today=None) -> bool:
@@ -342,12 +342,12 @@ def final_statement(visit) -> str:
     response = visit.latest_response
     if visit.final_reason == FinalReason.ACCURATE:
         who = response.responded_by.name if response and response.responded_by else "the school"
-        return f"Final: confirmed accurate by {who} on {day}."
+        return f"Confirmed accurate by {who} on {day}."
     if visit.final_reason == FinalReason.NO_RESPONSE:
         due = visit.response_due_on
-        return (f"Final: the school did not answer the accuracy check by {due.day} {due:%B %Y}, "
+        return (f"The school did not answer the accuracy check by {due.day} {due:%B %Y}, "
                 f"so these notes became final on {day}.")
-    return f"Final: the adviser considered the school's corrections on {day}."
+    return f"The adviser considered the school's corrections on {day}."
 
 
 # --- reading ----------------------------------------------------------------------------
