@@ -7,6 +7,7 @@ from portal.access import may_lead_school, may_read_notes, may_run_reviews, may_
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.evidence.models import EvidenceFile, EvidenceStatus
 from portal.evidence.storage import storage_for
+from portal.evidence.views import refusals_on, store_uploads
 from portal.extensions import db
 from portal.meetings.rules import today_in_london
 from portal.terms.rules import deadline_settings
@@ -24,6 +25,15 @@ def visit_or_404(school, visit_id):
     if rules.finalise_if_unanswered(visit):
         db.session.commit()
     return visit
+
+
+def visit_at(school, visit_id, status, message):
+    """The visit and None when its notes are at ``status``; else the visit and a redirect to it saying ``message``."""
+    visit = visit_or_404(school, visit_id)
+    if visit.status != status:
+        flash(message, "error")
+        return visit, _to_visit(visit)
+    return visit, None
 
 
 def _to_visit(visit, anchor=None):
@@ -100,10 +110,10 @@ def _show(school, visit, attach_form=None, link_form=None, evidence_waiting=()):
 @bp.route("/<int:visit_id>/details", methods=["GET", "POST"])
 @school_access(may_run_reviews)
 def edit(school, visit_id):
-    visit = visit_or_404(school, visit_id)
-    if visit.status != NotesStatus.DRAFT:
-        flash("These notes have been issued: the visit's details are part of the record now.", "error")
-        return _to_visit(visit)
+    visit, elsewhere = visit_at(school, visit_id, NotesStatus.DRAFT,
+                                "These notes have been issued: the visit's details are part of the record now.")
+    if elsewhere:
+        return elsewhere
     form, plan, priorities = _details_form(school, visit)
     if form.validate_on_submit():
         try:
@@ -123,10 +133,10 @@ def edit(school, visit_id):
 @bp.route("/<int:visit_id>/notes", methods=["GET", "POST"])
 @school_access(may_run_reviews)
 def notes(school, visit_id):
-    visit = visit_or_404(school, visit_id)
-    if visit.status != NotesStatus.DRAFT:
-        flash("These notes have been issued: they change only through the school's accuracy check.", "error")
-        return _to_visit(visit)
+    visit, elsewhere = visit_at(school, visit_id, NotesStatus.DRAFT,
+                                "These notes have been issued: they change only through the school's accuracy check.")
+    if elsewhere:
+        return elsewhere
     form, layout = notes_form(visit, request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
         try:
@@ -166,10 +176,10 @@ def issue(school, visit_id):
 @bp.route("/<int:visit_id>/accuracy", methods=["GET", "POST"])
 @school_access(may_lead_school)
 def respond(school, visit_id):
-    visit = visit_or_404(school, visit_id)
-    if visit.status != NotesStatus.ISSUED:
-        flash("These notes are not waiting for an accuracy check.", "error")
-        return _to_visit(visit)
+    visit, elsewhere = visit_at(school, visit_id, NotesStatus.ISSUED,
+                                "These notes are not waiting for an accuracy check.")
+    if elsewhere:
+        return elsewhere
     form, layout = response_form(visit.latest_version)
     if form.validate_on_submit():
         try:
@@ -194,10 +204,10 @@ def respond(school, visit_id):
 @bp.route("/<int:visit_id>/corrections", methods=["GET", "POST"])
 @school_access(may_run_reviews)
 def corrections(school, visit_id):
-    visit = visit_or_404(school, visit_id)
-    if visit.status != NotesStatus.CORRECTIONS:
-        flash("There are no corrections to consider on these notes.", "error")
-        return _to_visit(visit)
+    visit, elsewhere = visit_at(school, visit_id, NotesStatus.CORRECTIONS,
+                                "There are no corrections to consider on these notes.")
+    if elsewhere:
+        return elsewhere
     response = visit.latest_response
     form, layout = consider_form(response.corrections)
     if form.validate_on_submit():
@@ -239,13 +249,11 @@ def print_view(school, visit_id):
 @bp.route("/<int:visit_id>/files", methods=["POST"])
 @school_access(may_run_reviews)
 def attach(school, visit_id):
-    from portal.evidence.views import refusals_on, store_uploads
-
-    visit = visit_or_404(school, visit_id)
+    visit, elsewhere = visit_at(school, visit_id, NotesStatus.DRAFT,
+                                "These notes have been issued: files can no longer be added.")
+    if elsewhere:
+        return elsewhere
     form = AttachForm()
-    if visit.status != NotesStatus.DRAFT:
-        flash("These notes have been issued: files can no longer be added.", "error")
-        return _to_visit(visit)
     kept, refused = store_uploads(school, form.files) if form.validate_on_submit() else ([], [])
     if kept:
         rules.attach_files(visit, kept)
@@ -277,10 +285,10 @@ def download(school, visit_id, file_id):
 @bp.route("/<int:visit_id>/evidence", methods=["POST"])
 @school_access(may_run_reviews)
 def link_evidence(school, visit_id):
-    visit = visit_or_404(school, visit_id)
-    if visit.status != NotesStatus.DRAFT:
-        flash("These notes have been issued: the evidence verified during the visit is part of the record now.", "error")
-        return _to_visit(visit)
+    visit, elsewhere = visit_at(school, visit_id, NotesStatus.DRAFT,
+                                "These notes have been issued: the evidence verified during the visit is part of the record now.")
+    if elsewhere:
+        return elsewhere
     form = LinkEvidenceForm()
     if form.validate_on_submit():
         try:
