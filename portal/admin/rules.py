@@ -3,8 +3,7 @@
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.auth.passwords import hash_password
-from portal.auth.rules import find_user_by_email, normalise_email
+from portal.auth.rules import change_password, find_user_by_email, normalise_email
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
 from portal.schools.models import Role, SchoolRole
@@ -24,7 +23,7 @@ def save_user(user: User | None, *, name, email, is_la_admin, password=None, act
             raise RuleBroken("You cannot remove your own LA admin role", "is_la_admin")
         user.email, user.name, user.is_la_admin = email, name.strip(), is_la_admin
     if password:
-        user.password_hash = hash_password(password)
+        change_password(user, password)
     return user
 
 

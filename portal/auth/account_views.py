@@ -8,8 +8,7 @@ from portal.access import public
 from portal.auth import bp, tokens
 from portal.auth.account_forms import ForgotPasswordForm, NewPasswordForm
 from portal.auth.models import User
-from portal.auth.passwords import hash_password
-from portal.auth.rules import find_user_by_email
+from portal.auth.rules import change_password, find_user_by_email
 from portal.extensions import db
 from portal.reminders import outbox
 
@@ -60,6 +59,9 @@ def send_password_reset(user: User) -> str:
     return raw_token
 
 
+RESETS_PER_HOUR = 3  # more would let anyone fill a person's inbox
+
+
 # --- pages ------------------------------------------------------------------------
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -69,7 +71,7 @@ def forgot_password():
     if form.validate_on_submit():
         user = find_user_by_email(form.email.data)
         # The same page whether or not the account exists, so the form never tells anyone who has one.
-        if user is not None and user.active:
+        if user is not None and user.active and tokens.issued_recently(user, tokens.PASSWORD_RESET) < RESETS_PER_HOUR:
             send_password_reset(user)
             db.session.commit()
             outbox.deliver_due()
@@ -105,7 +107,7 @@ def _set_password_from_link(raw_token: str, purpose: str):
         # The person acting is the one who proved they hold the emailed link; the row audit says so.
         actor = audit.cli_actor.set(user.email)
         try:
-            user.password_hash = hash_password(form.password.data)
+            change_password(user, form.password.data)
             action, summary = (("auth.password_set", "Password set from an invitation link") if invitation
                                else ("auth.password_reset", "Password reset from an emailed link"))
             audit.record(action, summary, record_type="user", record_id=user.id, user=user,

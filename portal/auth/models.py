@@ -15,7 +15,7 @@ class User(UserMixin, db.Model):
     __audited__ = True
     __audit_secret__ = {"password_hash"}
     # A sign-in is its own audit event ("auth.signed_in"); the timestamp is not a change.
-    __audit_ignore__ = {"last_signed_in_at"}
+    __audit_ignore__ = {"last_signed_in_at", "session_generation"}  # the password change is the event
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_signed_in_at: Mapped[datetime | None]
+    # Part of the id kept in the session cookie: a new password bumps it, ending every other session.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     school_roles = relationship("SchoolRole", back_populates="user", cascade="all, delete-orphan")
 
@@ -32,5 +34,19 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_generation}"
+
     def __repr__(self):
         return f"<User {self.email}>"
+
+
+class SignInFailure(db.Model):
+    """A failed sign-in, kept for a day so repeated guessing can be slowed down (see ``portal.auth.throttle``)."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

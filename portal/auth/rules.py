@@ -32,3 +32,9 @@ def authenticate(email: str, password: str):
     user.last_signed_in_at = utcnow()
     audit.record("auth.signed_in", "Signed in", record_type="user", record_id=user.id, user=user)
     return user
+
+
+def change_password(user: User, password: str):
+    """A new password ends every other session of this person (their session cookies name the old generation)."""
+    user.password_hash = hash_password(password)
+    user.session_generation = (user.session_generation or 0) + 1

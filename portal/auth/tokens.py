@@ -8,7 +8,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy import ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -65,6 +65,12 @@ def issue(user: User, purpose: str) -> str:
                                 created_at=now, expires_at=now + LIFETIMES[purpose]))
     db.session.flush()
     return raw_token
+
+
+def issued_recently(user: User, purpose: str, within=timedelta(hours=1)) -> int:
+    """How many links of this purpose went to ``user`` lately: the forgotten-password page sends at most 3 an hour."""
+    return db.session.scalar(select(func.count()).select_from(AccountToken).where(
+        AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.created_at > utcnow() - within)) or 0
 
 
 def find_usable(raw_token: str, purpose: str) -> AccountToken | None:

@@ -8,6 +8,7 @@ from portal.access import public, signed_in
 from portal.auth import bp
 from portal.auth.forms import SignInForm
 from portal.auth.models import User
+from portal.auth import throttle
 from portal.auth.rules import authenticate
 from portal.extensions import db, login_manager
 
@@ -19,9 +20,15 @@ login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def load_user(user_id):
+def load_user(session_id):
+    """The signed-in user, unless deactivated or their password has changed since this session began."""
+    user_id, _, generation = session_id.partition(".")
+    if not user_id.isdigit() or not generation.isdigit():
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_generation != int(generation):
+        return None
+    return user
 
 
 def safe_next(target):
@@ -41,8 +48,16 @@ def sign_in():
         return redirect(url_for("home.index"))
     form = SignInForm()
     if form.validate_on_submit():
+        if throttle.is_throttled(form.email.data, request.remote_addr):
+            audit.record("auth.sign_in_throttled", "Sign-in refused: too many failed attempts", changes={
+                "email": form.email.data.strip().lower()[:254], "address": request.remote_addr})
+            db.session.commit()
+            form.email.errors.append("There have been too many attempts to sign in. Wait 15 minutes and try again, "
+                                     "or reset your password")
+            return render_template("auth/sign_in.html", form=form), 429
         user = authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.record_failure(form.email.data, request.remote_addr)
             db.session.commit()
             form.email.errors.append("Enter a correct email address and password")
             return render_template("auth/sign_in.html", form=form), 200

@@ -16,8 +16,11 @@ def run_once(app, now=None):
     from portal.timeutil import utcnow
     from portal.visits.rules import finalise_unanswered
 
+    from portal.auth.throttle import forget_old
+
     with app.app_context():
         finalise_unanswered(sending_day(now or utcnow()))
+        forget_old(now)
         scanned = scan(now)
         delivered = deliver_due(now)
     app.logger.info("Reminders for %s: %s queued, %s cancelled; %s sent, %s failed", scanned["day"], scanned["queued"],
