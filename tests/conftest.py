@@ -176,15 +176,18 @@ def count_queries(app):
 
 
 class _Inbox:
-    """What a real SMTP server (aiosmtpd) on loopback received."""
+    """What a real SMTP server (aiosmtpd) on loopback received: ``messages``, and ``deliveries`` as (recipients, message)."""
 
     def __init__(self):
         self.messages = []
+        self.deliveries = []
 
     async def handle_DATA(self, server, session, envelope):
         from email import message_from_bytes, policy
 
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)
+        self.deliveries.append((list(envelope.rcpt_tos), message))
         return "250 Message accepted"
 
 

@@ -2,13 +2,11 @@
 
 import email
 import re
-import socket
 from datetime import timedelta
 from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from portal.auth import tokens  # noqa: F401  (the model must be in the metadata the clean-up walks)
@@ -23,40 +21,14 @@ CONFIRMATION = ("If an account exists for that email address, we have sent a lin
 EXPIRED = "This link has expired or has already been used"
 
 
-# --- a real SMTP server -------------------------------------------------------------
-
-class Collector:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def smtp_server():
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, collector
-    controller.stop()
-
+# --- a real SMTP server (the shared ``smtp_server`` fixture) -------------------------------
 
 @pytest.fixture
 def mailbox(app, smtp_server):
-    """The messages the portal sends by SMTP during one test."""
-    controller, collector = smtp_server
-    collector.messages.clear()
-    saved = {key: app.config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USERNAME")}
-    app.config.update(SMTP_HOST=controller.hostname, SMTP_PORT=controller.port, SMTP_SECURITY="", SMTP_USERNAME="")
-    yield collector.messages
+    """The messages the portal sends by SMTP during one test, as (recipients, message)."""
+    saved = {key: app.config.get(key) for key in ("SMTP_SECURITY", "SMTP_USERNAME")}
+    app.config.update(SMTP_SECURITY="", SMTP_USERNAME="")
+    yield smtp_server.deliveries
     app.config.update(saved)
 
 

@@ -10,7 +10,7 @@ from portal.auth.models import SignInFailure
 from portal.extensions import db
 from portal.timeutil import utcnow
 from tests.conftest import PASSWORD, text_of
-from tests.test_account_emails import choose, mailbox, reset_link, smtp_server, views  # noqa: F401 (fixtures, shared)
+from tests.test_account_emails import choose, mailbox, reset_link, views  # noqa: F401 (fixtures, shared)
 
 TOO_MANY = "There have been too many attempts to sign in"
 
