@@ -438,3 +438,17 @@ def test_home_page_queries_do_not_grow_with_visits(app, client, world, sign_in):
         return counter["n"]
 
     assert queries_with(2) == queries_with(12)
+
+
+def test_the_plan_page_lists_its_visits_as_each_person_may_see_them(app, client, sign_in, school):
+    visit_id = _visit(app, school, issue=True)
+    plan_url = f"/schools/{school['id']}/plans/{school['plan']}"
+    sign_in("head@example.org")
+    assert f"/visits/{visit_id}" in client.get(plan_url).get_data(as_text=True)
+    sign_in("governor@example.org")
+    page = client.get(plan_url)
+    assert f"/visits/{visit_id}" not in page.get_data(as_text=True) and "No visits recorded against this plan" in text_of(page)
+    with app.app_context():
+        rules.respond(db.session.get(Visit, visit_id), None, verdict=Verdict.ACCURATE, corrections={})
+        db.session.commit()
+    assert f"/visits/{visit_id}" in client.get(plan_url).get_data(as_text=True)

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portal.access import may_agree_plan, may_lead_school, school_access
 from portal.comments import rules as comment_rules
+from portal.visits.rules import visits_of_plan
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.extensions import db
 from portal.meetings.rules import plan_review_timeline
@@ -97,6 +98,7 @@ def show(school, plan_id):
         agreed_on=as_london(agreement.agreed_at).date() if agreement else None,
         half_terms=plan.academic_year.half_terms, review_timeline=plan_review_timeline(plan),
         plan_comments=plan_comments, open_comments=comment_rules.open_by_target(plan_comments),
+        plan_visits=visits_of_plan(plan, current_user),
     )
 
 

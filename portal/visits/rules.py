@@ -371,6 +371,15 @@ def school_visits(school, *, final_only=False):
     return db.session.scalars(query).all()
 
 
+def visits_of_plan(plan, user):
+    """The visits tied to a plan that ``user`` may see (governors: final notes only), newest first."""
+    from portal.access import may_see_visit
+
+    visits = db.session.scalars(select(Visit).where(Visit.plan_id == plan.id)
+                                .order_by(Visit.visited_on.desc(), Visit.id.desc())).all()
+    return [visit for visit in visits if may_see_visit(user, plan.school, visit)]
+
+
 @dataclass
 class NotesToDo:
     visit: Visit
