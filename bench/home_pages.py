@@ -1,8 +1,9 @@
 """Benchmark: the LA overview and an adviser's home page at local-authority scale.
 
 Builds a throwaway SQLite portal with N schools (default 600), one adviser per
-40 schools and a headteacher at each, then times the pages and counts the SQL
-statements behind each. Run:  .venv/bin/python bench/home_pages.py [--schools 600]
+40 schools and a headteacher at each; each school has a plan with an open
+comment on it and a visit whose notes are due (half of them issued and waiting
+for the school). Then times the pages and counts the SQL statements behind each. Run:  .venv/bin/python bench/home_pages.py [--schools 600]
 Figures are printed, not asserted: the tests assert the query counts stay flat.
 """
 
@@ -40,6 +41,36 @@ def build(app, schools):
             db.session.add_all([school, head, SchoolRole(user=head, school=school, role=Role.HEADTEACHER),
                                 SchoolRole(user=advisers[n // 40], school=school, role=Role.ADVISER)])
         db.session.commit()
+        _plans_visits_and_comments(advisers)
+
+
+def _plans_visits_and_comments(advisers):
+    """A plan per school with an open comment, and a visit (drafts at even schools, issued notes at odd ones)."""
+    from datetime import date
+
+    from portal.comments.models import CommentKind, PlanComment
+    from portal.plans.models import Plan, Priority
+    from portal.terms.rules import save_term_dates
+    from portal.visits.models import NotesStatus, Visit, VisitKind
+
+    year = save_term_dates(None, 2026, [(date(2026, 9, 2), date(2026, 10, 23)), (date(2026, 11, 2), date(2026, 12, 18)),
+                                        (date(2027, 1, 5), date(2027, 2, 12)), (date(2027, 2, 22), date(2027, 3, 26)),
+                                        (date(2027, 4, 12), date(2027, 5, 28)), (date(2027, 6, 7), date(2027, 7, 21))])
+    for n, school in enumerate(db.session.scalars(db.select(School).order_by(School.id))):
+        adviser = advisers[n // 40]
+        plan = Plan(school=school, academic_year=year, title="Raising Achievement Plan")
+        priority = Priority(plan=plan, title="Improve reading", position=0)
+        comment = PlanComment(school_id=school.id, plan=plan, target_label="Priority 1: Improve reading",
+                              kind=CommentKind.QUESTION, body="How will you know?", created_by_id=adviser.id)
+        db.session.add_all([plan, priority])
+        db.session.flush()
+        comment.priority_id = priority.id
+        issued = n % 2 == 1
+        db.session.add_all([comment, Visit(
+            school_id=school.id, plan=plan, visited_on=date(2026, 11, 2), kind=VisitKind.MONITORING, adviser_id=adviser.id,
+            status=NotesStatus.ISSUED if issued else NotesStatus.DRAFT, draft={"summary": "", "sections": []},
+            response_due_on=date(2099, 1, 1) if issued else None)])
+    db.session.commit()
 
 
 def measure(app, email, path, runs):
@@ -76,6 +107,9 @@ def main():
         ("LA schools list", "admin@bench.example.org", "/admin/schools"),
         ("Adviser home (40 schools)", "adviser0@bench.example.org", "/"),
         ("Headteacher home", "head0@bench.example.org", "/"),
+        ("Headteacher home (notes to check)", "head1@bench.example.org", "/"),
+        ("Adviser verification page", "adviser0@bench.example.org", "/verification"),
+        ("Plan page", "adviser0@bench.example.org", "/schools/1/plans/1"),
     ]:
         median_ms, queries = measure(app, email, path, args.runs)
         print(f"  {label:34} {median_ms:7.1f} ms  {queries:3d} SQL statements")
