@@ -452,3 +452,20 @@ def test_the_plan_page_lists_its_visits_as_each_person_may_see_them(app, client,
         rules.respond(db.session.get(Visit, visit_id), None, verdict=Verdict.ACCURATE, corrections={})
         db.session.commit()
     assert f"/visits/{visit_id}" in client.get(plan_url).get_data(as_text=True)
+
+
+def test_adviser_home_lists_schools_with_a_plan_not_visited_this_half_term(app, client, sign_in, school):
+    from portal.auth.models import User
+    from portal.plans.models import Plan, PlanStatus
+
+    autumn2 = date(2026, 11, 16)
+    with app.app_context():
+        db.session.get(Plan, school["plan"]).status = PlanStatus.AGREED
+        db.session.commit()
+        adviser = db.session.get(User, school["adviser"])
+        half_term, schools = rules.schools_not_visited_this_half_term(adviser, autumn2)
+        assert half_term.name == "Autumn 2" and [s.name for s in schools] == ["Brookside Primary School"]
+        _visit(app, school, visited_on=date(2026, 10, 20), today=autumn2)  # Autumn 1: does not count
+        assert rules.schools_not_visited_this_half_term(adviser, autumn2)[1]
+        _visit(app, school, visited_on=date(2026, 11, 3), today=autumn2)
+        assert rules.schools_not_visited_this_half_term(adviser, autumn2)[1] == []

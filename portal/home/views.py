@@ -8,7 +8,7 @@ from portal.home import bp
 from portal.minutes.rules import minutes_awaiting_confirmation_by, open_actions_for, reviews_without_governing_body_date
 from portal.meetings.rules import due_for, today_in_london
 from portal.schools.models import Role
-from portal.visits.rules import notes_to_act_on
+from portal.visits.rules import notes_to_act_on, schools_not_visited_this_half_term
 from portal.home.rules import la_overview_counts, paginated_schools, schools_with_roles, self_evaluations_to_act_on
 
 
@@ -25,6 +25,7 @@ def index():
         "minutes_to_confirm": minutes_awaiting_confirmation_by(current_user),
         "my_actions": open_actions_for(current_user),
         "visit_notes": notes_to_act_on(current_user),
+        "not_visited": schools_not_visited_this_half_term(current_user),
         "plan_comments": open_comments_for(current_user),
         "without_governing_body": reviews_without_governing_body_date() if is_la_admin(current_user) else [],
         "today": today_in_london(),

@@ -16,7 +16,7 @@ from portal.errors_domain import RuleBroken
 from portal.extensions import db
 from portal.meetings.rules import today_in_london
 from portal.plans.models import Plan, PlanStatus, Priority
-from portal.schools.models import Role, SchoolRole
+from portal.schools.models import Role, School, SchoolRole
 from portal.terms.rules import closure_days, deadline_settings
 from portal.timeutil import as_london, utcnow
 from portal.visits.models import (
@@ -413,6 +413,25 @@ def notes_to_act_on(user, today=None) -> list[NotesToDo]:
         elif visit.response_due_on is None or visit.response_due_on >= today:
             found.append(NotesToDo(visit, "Check the notes of visit for accuracy", visit.response_due_on, False))
     return sorted(found, key=lambda item: (not item.overdue, item.due_on or today, item.visit.school.name))
+
+
+def schools_not_visited_this_half_term(user, today=None):
+    """The schools this adviser advises that have an agreed plan and no visit yet this half term: (half term, [school])."""
+    from sqlalchemy import exists
+
+    from portal.terms.rules import half_term_on
+
+    half_term = half_term_on(today or today_in_london())
+    if half_term is None:
+        return None, []
+    advised = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)
+    agreed_plan = exists().where(Plan.school_id == School.id, Plan.academic_year_id == half_term.academic_year_id,
+                                 Plan.status.in_([PlanStatus.AGREED, PlanStatus.AMENDED]))
+    visited = exists().where(Visit.school_id == School.id, Visit.visited_on >= half_term.starts_on,
+                             Visit.visited_on <= half_term.ends_on)
+    schools = db.session.scalars(select(School).where(School.active.is_(True), School.id.in_(advised), agreed_plan, ~visited)
+                                 .order_by(School.name)).all()
+    return half_term, schools
 
 
 def school_leaders(school):
