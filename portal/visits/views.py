@@ -20,10 +20,10 @@ from portal.visits.models import NotesStatus
 def visit_or_404(school, visit_id):
     """The visit, made final first if its accuracy check has lapsed; 404 for anyone who may not see it."""
     visit = rules.load_visit(school, visit_id)
+    if visit is not None and rules.finalise_if_unanswered(visit):
+        db.session.commit()
     if visit is None or not may_see_visit(current_user, school, visit):
         abort(404)
-    if rules.finalise_if_unanswered(visit):
-        db.session.commit()
     return visit
 
 
