@@ -93,6 +93,7 @@ EXPECTED = {
     "plan_comments.resolve": "school_runner",
     "plan_comments.reopen": "school_runner",
     "plan_comments.reply": "school_discussion",
+    "meetings.agenda_document": "school_member",
     "visits.index": "school_member",
     "visits.new": "school_runner",
     "visits.show": "school_member",
@@ -239,6 +240,7 @@ def place(app, world):
                 plan=plan, closures=frozenset())
             db.session.flush()
             stored = storage_for(app.config).save(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1000, display_name="a.pdf")
+            meetings[school_id].agenda_document_name, meetings[school_id].agenda_document_key = "agenda.pdf", stored.key
             evidence_file = evidence_rules.keep_uploaded_file(school, None, stored, check_head("a.pdf", b"%PDF-1.4\n"), "a.pdf")
             items[school_id] = evidence_rules.submit(school, None, meeting=meetings[school_id], title="Book looks", narrative="",
                                                      criteria=plan.success_criteria, files=[evidence_file])

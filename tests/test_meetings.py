@@ -172,10 +172,41 @@ def test_agenda_written_sent_and_flagged_late(app, client, sign_in, school):
     meeting_id = _meeting(app, school, shift_working_days(rules.today_in_london(), 3))
     sign_in("adviser@example.org")
     base = f"/schools/{school['id']}/meetings/{meeting_id}"
-    assert "Write the agenda before you mark it as sent" in text_of(client.post(f"{base}/agenda", data={"agenda": "", "send": "x"}))
+    assert "Write the agenda or upload it before you mark it as sent" in text_of(
+        client.post(f"{base}/agenda", data={"agenda": "", "send": "x"}))
     client.post(f"{base}/agenda", data={"agenda": "1. Progress on reading\n2. Next steps", "send": "x"})
     page = text_of(client.get(base))
     assert "1. Progress on reading" in page and "Sent late" in page
+
+
+def test_agenda_uploaded_as_a_document_replaced_removed_and_downloaded(app, client, sign_in, school):
+    import io
+
+    from tests.test_evidence import PDF, docx_bytes
+
+    meeting_id = _meeting(app, school, shift_working_days(rules.today_in_london(), 15))
+    sign_in("adviser@example.org")
+    base = f"/schools/{school['id']}/meetings/{meeting_id}"
+    refused = client.post(f"{base}/agenda", data={"agenda": "Typed notes", "document": (io.BytesIO(b"MZ\x90\x00"), "agenda.exe")},
+                          content_type="multipart/form-data")
+    page = text_of(refused)
+    assert "There is a problem" in page and "agenda.exe" in page and "Typed notes" in page
+    sent = client.post(f"{base}/agenda", data={"agenda": "", "send": "x", "document": (io.BytesIO(PDF), "Agenda autumn 2.pdf")},
+                       content_type="multipart/form-data")
+    assert sent.status_code == 302
+    page = text_of(client.get(base))
+    assert "Agenda autumn 2.pdf" in page and "Sent late" not in page
+    sign_in("chair@example.org")
+    download = client.get(f"{base}/agenda/document")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment;") and download.headers["X-Content-Type-Options"] == "nosniff"
+    sign_in("adviser@example.org")
+    client.post(f"{base}/agenda", data={"agenda": "1. Reading", "document": (io.BytesIO(docx_bytes()), "Agenda v2.docx")},
+                content_type="multipart/form-data")
+    assert "Agenda v2.docx" in text_of(client.get(base))
+    client.post(f"{base}/agenda", data={"agenda": "1. Reading", "remove_document": "y"})
+    assert client.get(f"{base}/agenda/document").status_code == 404
+    assert "1. Reading" in text_of(client.get(base))
 
 
 def test_progress_is_recorded_from_the_meeting_day_and_shown_on_the_plan(app, client, sign_in, school):

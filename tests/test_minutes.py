@@ -142,6 +142,30 @@ def test_writer_circulates_and_chair_confirms_through_the_pages(app, client, sig
     assert "Received by the full governing body on 1 December 2026" in text_of(client.get(base))
 
 
+def test_minutes_uploaded_as_a_document_are_checked_stored_and_downloaded(app, client, sign_in, meeting):
+    import hashlib
+    import io
+
+    from tests.test_evidence import PDF
+
+    base = meeting["base"]
+    sign_in("adviser@example.org")
+    edit_url = client.post(f"{base}/start").headers["Location"]
+    fields = {"attendance": "Sarah Lewis", "apologies": "", "discussion_1": "", "decisions": "", "summary": "See the document."}
+    refused = client.post(edit_url, data={**fields, "document": (io.BytesIO(b"just text"), "minutes.pdf")},
+                          content_type="multipart/form-data")
+    assert "There is a problem" in text_of(refused) and "See the document." in text_of(refused)
+    saved = client.post(edit_url, data={**fields, "document": (io.BytesIO(PDF), "Minutes 14 October.pdf")},
+                        content_type="multipart/form-data")
+    assert saved.status_code == 302
+    version_id = int(edit_url.split("/")[-2])
+    page = text_of(client.get(base))
+    assert "Minutes 14 October.pdf" in page and hashlib.sha256(PDF).hexdigest() in page
+    sign_in("governor@example.org")
+    download = client.get(f"{base}/{version_id}/document")
+    assert download.status_code == 200 and download.data == PDF and download.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_changes_requested_then_a_new_version_needs_its_own_confirmation(app, client, sign_in, meeting):
     version_id = _written(app, meeting)
     base = meeting["base"]

@@ -1,8 +1,9 @@
 """Forms for scheduling and running review meetings."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxInput, GovFileInput, GovRadioInput, GovSelect, GovSubmitInput,
+                                                GovTextArea, GovTextInput)
+from wtforms import BooleanField, FileField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.forms_common import GovDateField, GovTimeField, require_date
@@ -74,6 +75,9 @@ class CancelForm(FlaskForm):
 class AgendaForm(FlaskForm):
     agenda = TextAreaField("Agenda", widget=GovTextArea(), validators=[Optional(), Length(max=20000)],
                            description="One item per line. Members can read it here; mark it sent once it has gone to them.")
+    document = FileField("Or upload the agenda (optional)", widget=GovFileInput(),
+                         description="A PDF, Word or OpenDocument text file. A new file replaces the one already uploaded.")
+    remove_document = BooleanField("Remove the uploaded agenda", widget=GovCheckboxInput())
     save = SubmitField("Save agenda", widget=GovSubmitInput())
     send = SubmitField("Save and mark as sent to members", widget=GovSubmitInput())
 

@@ -65,6 +65,10 @@ class ReviewMeeting(db.Model):
     uid: Mapped[str] = mapped_column(String(80), unique=True, default=lambda: f"{uuid.uuid4()}@school-improvement-portal")
     sequence: Mapped[int] = mapped_column(default=0)
     agenda: Mapped[str] = mapped_column(Text, default="")
+    # Or the agenda as an uploaded document (PDF, Word or OpenDocument text), beside or instead of the text.
+    agenda_document_name: Mapped[str | None] = mapped_column(String(255))
+    agenda_document_key: Mapped[str | None] = mapped_column(String(120))
+    agenda_document_sha256: Mapped[str | None] = mapped_column(String(64))
     agenda_sent_at: Mapped[datetime | None]
     minutes_circulated_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

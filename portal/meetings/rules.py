@@ -151,15 +151,21 @@ def cancel(meeting, reason):
     meeting.sequence += 1
 
 
-def save_agenda(meeting, text):
+def save_agenda(meeting, text, document=None, remove_document=False):
+    """The agenda's text, and its document: ``document`` (a StoredDocument) replaces any earlier one."""
     if meeting.is_cancelled:
         raise RuleBroken("This meeting is cancelled", "agenda")
     meeting.agenda = text.strip()
+    if document is not None:
+        meeting.agenda_document_name, meeting.agenda_document_key = document.name, document.key
+        meeting.agenda_document_sha256 = document.sha256
+    elif remove_document:
+        meeting.agenda_document_name = meeting.agenda_document_key = meeting.agenda_document_sha256 = None
 
 
 def mark_agenda_sent(meeting):
-    if not meeting.agenda:
-        raise RuleBroken("Write the agenda before you mark it as sent", "agenda")
+    if not meeting.agenda and not meeting.agenda_document_key:
+        raise RuleBroken("Write the agenda or upload it before you mark it as sent", "agenda")
     if meeting.agenda_sent_at is None:
         meeting.agenda_sent_at = utcnow()
 

@@ -4,6 +4,8 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 
 from portal.access import may_run_reviews, school_access
+from portal.documents import send_document, store_document
+from portal.evidence.files import FileRefused
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.extensions import db
 from portal.meetings import bp, rules
@@ -170,9 +172,12 @@ def agenda(school, meeting_id):
     form = AgendaForm(data=None if request.method == "POST" else {"agenda": meeting.agenda})
     if form.validate_on_submit():
         try:
-            rules.save_agenda(meeting, form.agenda.data or "")
+            document = store_document(request.files.get(form.document.name))
+            rules.save_agenda(meeting, form.agenda.data or "", document=document, remove_document=form.remove_document.data)
             if form.send.data:
                 rules.mark_agenda_sent(meeting)
+        except FileRefused as problem:
+            form.document.errors = [problem.message]
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "agenda")
@@ -182,3 +187,12 @@ def agenda(school, meeting_id):
             return _to_meeting(meeting, "agenda")
     return render_template("meetings/agenda.html", school=school, meeting=meeting, form=form,
                            deadlines=rules.deadlines_for(meeting))
+
+
+@bp.route("/<int:meeting_id>/agenda/document")
+@school_access()
+def agenda_document(school, meeting_id):
+    meeting = meeting_or_404(school, meeting_id)
+    if not meeting.agenda_document_key:
+        abort(404)
+    return send_document(meeting.agenda_document_key, meeting.agenda_document_name)

@@ -1,12 +1,12 @@
 """Minutes pages: write, circulate, confirm or ask for changes, correct, verify, record the governing body date."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.access import may_record_governance, may_write_minutes, school_access
 from portal.errors_domain import RuleBroken, attach_to_form
-from portal.evidence.files import FileRefused, check_head, safe_display_name
-from portal.evidence.storage import storage_for
+from portal.documents import send_document, store_document
+from portal.evidence.files import FileRefused
 from portal.extensions import db
 from portal.meetings.rules import deadlines_for
 from portal.meetings.views import meeting_or_404
@@ -14,9 +14,6 @@ from portal.minutes import bp, rules
 from portal.minutes.forms import ACTION_ROWS_SPARE, ChangesForm, ConfirmForm, GoverningBodyForm, NominateForm, minutes_form
 from portal.minutes.models import MinutesAction, MinutesStatus, MinutesVersion
 from portal.schools.models import Role
-
-DOCUMENT_KINDS = {"PDF", "Word document", "OpenDocument text document"}
-
 
 def _version_or_404(meeting, version_id):
     version = db.session.get(MinutesVersion, version_id)
@@ -106,18 +103,9 @@ def edit(school, meeting_id, version_id):
         return _to_minutes(meeting)
     form, priorities = _form_for(meeting, version, school, submitted=request.method == "POST")
     if form.validate_on_submit():
-        document = None
-        upload = request.files.get(form.document.name)
         try:
-            if upload and upload.filename:
-                name = safe_display_name(upload.filename)
-                kind = check_head(name, upload.stream.read(64 * 1024))
-                upload.stream.seek(0)
-                if kind.label not in DOCUMENT_KINDS:
-                    raise FileRefused(f"{name} must be a PDF, Word or OpenDocument text file")
-                stored = storage_for(current_app.config).save(
-                    upload.stream, max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], display_name=name)
-                document = (name, stored.key, stored.sha256)
+            stored = store_document(request.files.get(form.document.name))
+            document = (stored.name, stored.key, stored.sha256) if stored else None
         except FileRefused as problem:
             form.document.errors = [problem.message]
         else:
@@ -254,10 +242,7 @@ def document(school, meeting_id, version_id):
     version = _version_or_404(meeting, version_id)
     if not version.document_key:
         abort(404)
-    response = send_file(storage_for(current_app.config).open(version.document_key), as_attachment=True,
-                         download_name=version.document_name, mimetype="application/octet-stream", max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_document(version.document_key, version.document_name)
 
 
 @bp.route("/actions/<int:action_id>/done", methods=["POST"])

@@ -132,7 +132,7 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
                 subject = (f"Overdue: agenda for {school.name}'s review on {_day(meeting.meets_on)}" if overdue
                            else f"Agenda due {_day(agenda_due)}: {school.name}'s review on {_day(meeting.meets_on)}")
                 lines = [f"The agenda for {school.name}'s {title} {'was due' if overdue else 'is due'} to members by "
-                         f"{_day(agenda_due)}, 10 working days before the meeting.", "Write it in the portal and mark it as sent."]
+                         f"{_day(agenda_due)}, 10 working days before the meeting.", "Write or upload it in the portal and mark it as sent."]
                 add("agenda", stage, advisers, subject, "Agenda overdue" if overdue else "Agenda due", lines,
                     public_link("meetings.agenda", school_id=school.id, meeting_id=meeting.id), "Write and send the agenda", agenda_due)
     if _in_window(today, shift_working_days(meeting.meets_on, -2, closures), day_before_meeting):
