@@ -106,6 +106,7 @@ EXPECTED = {
     "visits.print_view": "school_member",
     "visits.attach": "school_runner",
     "visits.download": "school_member",
+    "visits.remove_attachment": "school_runner",
     "visits.link_evidence": "school_runner",
     "evidence.index": "school_member",
     "evidence.show": "school_member",

@@ -386,3 +386,11 @@ def test_storage_for(tmp_path):
     assert isinstance(s3, S3Storage) and s3.bucket == "evidence"  # boto3 is only imported when used
     with pytest.raises(ValueError):
         storage_for({"EVIDENCE_STORAGE": "ftp", "UPLOAD_FOLDER": str(tmp_path)})
+
+
+def test_local_delete_removes_the_file_and_ignores_a_missing_one(tmp_path):
+    storage = LocalStorage(tmp_path)
+    stored = storage.save(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1000, display_name="a.pdf")
+    storage.delete(stored.key)
+    assert not storage.exists(stored.key)
+    storage.delete(stored.key)

@@ -56,3 +56,10 @@ def test_over_the_limit_and_empty_are_refused_and_leave_nothing(storage):
 
 def test_unknown_key_does_not_exist(storage):
     assert not storage.exists("ab/ab" + "0" * 30)
+
+
+def test_delete_removes_the_object_and_ignores_a_missing_one(storage):
+    stored = storage.save(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1000, display_name="a.pdf")
+    storage.delete(stored.key)
+    assert not storage.exists(stored.key)
+    storage.delete(stored.key)

@@ -323,7 +323,20 @@ def test_attachments_follow_the_evidence_file_rules(app, client, sign_in, school
     with app.app_context():
         stored = db.session.get(Visit, visit_id).attachments[0]
     assert client.get(f"{base}/files/{stored.id}").data == PDF
+    wrong = client.post(f"{base}/files", data={"files": [(io.BytesIO(PDF), "wrong school.pdf")]}, content_type="multipart/form-data")
+    assert wrong.status_code == 302
+    with app.app_context():
+        mistake = next(f for f in db.session.get(Visit, visit_id).attachments if f.display_name == "wrong school.pdf")
+    removed = client.post(f"{base}/files/{mistake.id}/remove")
+    assert removed.status_code == 302 and "wrong school.pdf removed" in text_of(client.get(removed.headers["Location"]))
+    with app.app_context():
+        from portal.evidence.storage import storage_for
+
+        assert not storage_for(app.config).exists(mistake.storage_key)
+        assert [f.display_name for f in db.session.get(Visit, visit_id).attachments] == ["observation.pdf"]
+    assert client.post(f"{base}/files/{mistake.id}/remove").status_code == 404
     sign_in("head@example.org")
+    assert client.post(f"{base}/files/{stored.id}/remove").status_code == 403
     assert client.get(f"{base}/files/{stored.id}").status_code == 404  # draft: the adviser's until issued
     with app.app_context():
         rules.issue(db.session.get(Visit, visit_id), None)

@@ -115,6 +115,10 @@ class Storage(ABC):
     def exists(self, key: str) -> bool:
         """Whether a file is stored under ``key``."""
 
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove the file under ``key`` (nothing happens when there is none). Only for files not yet on any record."""
+
 
 class LocalStorage(Storage):
     """Files under a root folder (created if missing), at ``<root>/<ab>/<ab12...>``.
@@ -158,6 +162,9 @@ class LocalStorage(Storage):
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
 
 class _MeteredReader(io.RawIOBase):
@@ -245,6 +252,9 @@ class S3Storage(Storage):
                 return False
             raise
         return True
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
 
 
 def storage_for(config) -> Storage:

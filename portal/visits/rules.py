@@ -488,3 +488,13 @@ def attach_files(visit, files):
     _require_draft(visit)
     for evidence_file in files:
         evidence_file.visit_id = visit.id
+
+
+def remove_attachment(visit, stored_file) -> str:
+    """While the notes are a draft, a file attached by mistake can go. Returns its storage key to delete after commit."""
+    _require_draft(visit)
+    if stored_file is None or stored_file.visit_id != visit.id:
+        raise RuleBroken("That file is not attached to this visit")
+    key = stored_file.storage_key
+    db.session.delete(stored_file)
+    return key

@@ -267,6 +267,24 @@ def attach(school, visit_id):
     return _to_visit(visit, "attachments")
 
 
+@bp.route("/<int:visit_id>/files/<int:file_id>/remove", methods=["POST"])
+@school_access(may_run_reviews)
+def remove_attachment(school, visit_id, file_id):
+    visit, elsewhere = visit_at(school, visit_id, NotesStatus.DRAFT,
+                                "These notes have been issued: their attachments are part of the record now.")
+    if elsewhere:
+        return elsewhere
+    stored = db.session.get(EvidenceFile, file_id)
+    if stored is None or stored.visit_id != visit.id:
+        abort(404)
+    name = stored.display_name
+    key = rules.remove_attachment(visit, stored)
+    db.session.commit()
+    storage_for(current_app.config).delete(key)  # only once the record no longer names it
+    flash(f"{name} removed from the visit.", "success")
+    return _to_visit(visit, "attachments")
+
+
 @bp.route("/<int:visit_id>/files/<int:file_id>")
 @school_access()
 def download(school, visit_id, file_id):
