@@ -33,6 +33,9 @@ SCHOOLS = [
     (140012, "Ashdown Middle School", "Middle deemed secondary", "Community school", "Good", date(2023, 12, 1), "Lucy Ford"),
 ]
 
+# As GIAS records it for the secondary phases: Castlefield is 11 to 18, Oakfield 11 to 16 (others: not applicable).
+SIXTH_FORMS = {140002: True, 140007: False, 140008: True, 140011: True, 140012: False}
+
 # email, name, LA admin?, [(urn, role), ...]
 PEOPLE = [
     ("la.admin@example.org", "Alex Morgan", True, []),
@@ -80,6 +83,7 @@ def load_demo_data() -> bool:
         school.name, school.phase, school.establishment_type = name, phase, kind
         school.ofsted_grade, school.ofsted_inspected_on, school.head_name = grade, inspected, head
         school.status = "Open"
+        school.has_sixth_form = SIXTH_FORMS.get(urn)
         db.session.add(school)
         schools[urn] = school
     password_hash = hash_password(DEMO_PASSWORD)

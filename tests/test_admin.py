@@ -111,14 +111,16 @@ def test_create_and_edit_school_with_adviser(app, client, world, admin):
         school = db.session.scalar(select(School).where(School.urn == 140099))
         assert [u.email for u in school.advisers] == ["adviser@example.org"]
         school_id = school.id
+    assert 'value="unknown" checked' in client.get(f"/admin/schools/{school_id}/edit").get_data(as_text=True)
     response = client.post(f"/admin/schools/{school_id}/edit", data={
         "urn": "140099", "name": "Renamed Primary School", "phase": "Primary", "ofsted_grade": "",
-        "ofsted_inspected_on": ["", "", ""], "adviser_id": "0",
+        "ofsted_inspected_on": ["", "", ""], "adviser_id": "0", "sixth_form": "no",
     })
     assert response.status_code == 302
     with app.app_context():
         school = db.session.get(School, school_id)
         assert school.name == "Renamed Primary School" and school.advisers == [] and school.ofsted_inspected_on is None
+        assert school.has_sixth_form is False
         change = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "school.updated", AuditEvent.school_id == school_id))
         assert change.changes["name"] == ["New Primary School", "Renamed Primary School"]
         assert change.user_id == admin

@@ -164,6 +164,11 @@ def test_add_a_framework_then_areas_with_descriptors_and_phases(app, client, adm
     page = text_of(client.get(version_url))
     assert "1. Early years" in page and "Nursery, Primary" in page
     assert "2. Curriculum and teaching" in page and "All phases" in page and "Descriptor 3" in page
+    response = client.post(f"{BASE}/versions/{version_id}/areas/new",
+                           data={**_area_data(grades, key="sixth-form", title="Sixth form", phases=["Secondary"]),
+                                 "needs_sixth_form": "y"})
+    assert response.status_code == 302
+    assert "Secondary; only schools with a sixth form" in text_of(client.get(version_url))
 
     with app.app_context():
         area = db.session.scalar(select(EvaluationArea).where(EvaluationArea.version_id == version_id, EvaluationArea.key == "early-years"))

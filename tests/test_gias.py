@@ -164,3 +164,17 @@ def test_the_shared_sample_imports(ctx):
     statuses = set(db.session.scalars(select(School.status)))
     assert statuses <= {"Open", "Open, but proposed to close"}
     assert len(result.created) == db.session.scalar(select(db.func.count()).select_from(School)) > 5
+
+
+def test_official_sixth_form_is_read_when_the_column_is_there(ctx):
+    header = HEADER + ["OfficialSixthForm (name)"]
+    rows = [{**gias_row(111001, "Oakfield High School", phase="Secondary"), "OfficialSixthForm (name)": "Does not have a sixth form"},
+            {**gias_row(111002, "Castlefield Academy", phase="Secondary"), "OfficialSixthForm (name)": "Has a sixth form"},
+            {**gias_row(111003, "Brookside Primary School"), "OfficialSixthForm (name)": "Not applicable"}]
+    import_schools(gias_file(rows, header=header), "870")
+    db.session.commit()
+    found = {s.urn: s.has_sixth_form for s in db.session.scalars(select(School))}
+    assert found == {111001: False, 111002: True, 111003: None}
+    import_schools(gias_file(rows), "870")  # an extract without the column leaves what is known
+    db.session.commit()
+    assert db.session.scalar(select(School.has_sixth_form).where(School.urn == 111001)) is False

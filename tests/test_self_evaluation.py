@@ -62,6 +62,20 @@ def test_areas_follow_the_schools_phase(ctx, world, frameworks):
     assert {"inclusion", "achievement", "leadership-governance"} <= keys(primary_evaluation)
 
 
+def test_a_secondary_without_a_sixth_form_is_not_asked_about_one(ctx, world, frameworks):
+    version = framework_rules.current_version()
+    keys = lambda school: {area.key for area in version.areas_for_school(school)}  # noqa: E731
+    eleven_to_sixteen = db.session.get(School, world.school("Oakfield High School", phase="Secondary"))
+    assert "sixth-form" in keys(eleven_to_sixteen)  # not known: the phase decides
+    eleven_to_sixteen.has_sixth_form = False
+    assert "sixth-form" not in keys(eleven_to_sixteen)
+    middle = db.session.get(School, world.school("Ashdown Middle School", phase="Middle deemed secondary"))
+    middle.has_sixth_form = True
+    assert "sixth-form" in keys(middle)
+    evaluation = rules.start(eleven_to_sixteen, version, None, "Autumn 2026")
+    assert "sixth-form" not in {j.area.key for j in evaluation.judgements}
+
+
 def test_one_unfinished_self_evaluation_at_a_time(ctx, brookside):
     school = db.session.get(School, brookside[0])
     rules.start(school, framework_rules.current_version(), None, "Autumn 2026")

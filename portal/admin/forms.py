@@ -6,11 +6,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovFileInput,
     GovPasswordInput,
+    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.auth.passwords import MINIMUM_LENGTH
@@ -93,6 +94,10 @@ class SchoolForm(FlaskForm):
         "Date of last Ofsted inspection",
         description="For example, 27 3 2025",
     )
+    sixth_form = RadioField(
+        "Does the school have a sixth form?", widget=GovRadioInput(), default="unknown",
+        choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Not known: go by the phase")],
+        description="GIAS says this for each school. It decides whether self-evaluation asks about a sixth form.")
     adviser_id = SelectField("Adviser", coerce=int, widget=GovSelect(), default=0, validate_choice=True)
     submit = SubmitField("Save school", widget=GovSubmitInput())
 

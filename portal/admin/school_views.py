@@ -32,6 +32,7 @@ def _school_form(school=None):
     if school is not None and request.method == "GET":
         advisers = school.advisers
         form.adviser_id.data = advisers[0].id if advisers else 0
+        form.sixth_form.data = {True: "yes", False: "no"}.get(school.has_sixth_form, "unknown")
     return form
 
 
@@ -44,6 +45,7 @@ def _save(school, form):
         establishment_type=form.establishment_type.data,
         ofsted_grade=form.ofsted_grade.data,
         ofsted_inspected_on=form.ofsted_inspected_on.data,
+        has_sixth_form={"yes": True, "no": False}.get(form.sixth_form.data),
         local_authority=school.local_authority if school else default_local_authority(),
     )
     adviser = db.session.get(User, form.adviser_id.data) if form.adviser_id.data else None

@@ -196,6 +196,10 @@ class AreaFormBase(FlaskForm):
         description="Leave every box unticked if the area applies to every phase.",
         choices=[(phase, phase) for phase in PHASES],
     )
+    needs_sixth_form = BooleanField(
+        "Only for schools with a sixth form", widget=GovCheckboxInput(),
+        description="Where GIAS (or your school record) says whether a school has a sixth form, that decides; "
+                    "otherwise the phases above do.")
     submit = SubmitField("Save area", widget=GovSubmitInput())
 
     grade_fields = ()  # (grade id, field name), set per version's scale
@@ -223,6 +227,7 @@ def area_form(version, area=None):
     form_class.grade_fields = tuple((grade.id, f"descriptor_{grade.id}") for grade in grades)
     initial = {}
     if area is not None:
-        initial = {"key": area.key, "title": area.title, "criteria": area.criteria, "phases": area.phase_list}
+        initial = {"key": area.key, "title": area.title, "criteria": area.criteria, "phases": area.phase_list,
+                   "needs_sixth_form": area.needs_sixth_form}
         initial.update({f"descriptor_{grade.id}": area.descriptor_for(grade) for grade in grades})
     return form_class(data=initial)

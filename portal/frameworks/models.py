@@ -8,7 +8,7 @@ Neither is code: both are rows here.
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -112,6 +112,9 @@ class FrameworkVersion(db.Model):
     def areas_for_phase(self, phase: str):
         return [area for area in self.areas if area.applies_to(phase)]
 
+    def areas_for_school(self, school):
+        return [area for area in self.areas if area.applies_to_school(school)]
+
 
 class EvaluationArea(db.Model):
     """An area schools grade themselves in. ``key`` is stable across versions so history lines up."""
@@ -128,6 +131,8 @@ class EvaluationArea(db.Model):
     criteria: Mapped[str] = mapped_column(Text, default="")
     # Comma-separated GIAS phases it applies to; blank means every phase.
     phases: Mapped[str] = mapped_column(String(300), default="")
+    # Only for schools with a sixth form, when GIAS says whether a school has one (else the phases decide).
+    needs_sixth_form: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     version = relationship("FrameworkVersion", back_populates="areas")
     descriptors = relationship("AreaDescriptor", back_populates="area", cascade="all, delete-orphan")
@@ -138,6 +143,12 @@ class EvaluationArea(db.Model):
 
     def applies_to(self, phase: str) -> bool:
         return not self.phase_list or phase in self.phase_list
+
+    def applies_to_school(self, school) -> bool:
+        """An 11 to 16 secondary is not asked about a sixth form, once GIAS (or the LA admin) says it has none."""
+        if self.needs_sixth_form and school.has_sixth_form is not None:
+            return school.has_sixth_form
+        return self.applies_to(school.phase)
 
     def descriptor_for(self, grade) -> str:
         return next((d.text for d in self.descriptors if d.grade_id == grade.id), "")

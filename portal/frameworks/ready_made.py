@@ -110,7 +110,8 @@ def _build(framework_name, description, scale, areas, openings, has_safeguarding
     db.session.flush()
     for key, title, criteria, phases, focus in areas:
         descriptors = {grade.id: f"{openings[grade.position]} {focus}." for grade in scale.grades}
-        save_area(version, None, key=key, title=title, criteria=criteria, phases=phases, descriptors=descriptors)
+        save_area(version, None, key=key, title=title, criteria=criteria, phases=phases, descriptors=descriptors,
+                  needs_sixth_form=phases is SIXTH_FORM_PHASES)
     publish(version, "First version.")
     return framework
 

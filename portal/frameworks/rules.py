@@ -78,7 +78,7 @@ def make_framework(name, scale, description="", has_safeguarding=True):
     return framework
 
 
-def save_area(version, area, *, key, title, criteria, phases, descriptors):
+def save_area(version, area, *, key, title, criteria, phases, descriptors, needs_sixth_form=False):
     """Add (``area`` None) or change an area of a draft version. ``descriptors``: {grade id: text}."""
     ensure_editable(version)
     key = key.strip().lower()
@@ -90,6 +90,7 @@ def save_area(version, area, *, key, title, criteria, phases, descriptors):
         version.areas.append(area)
     area.key, area.title, area.criteria = key, title.strip(), criteria.strip()
     area.phases = ", ".join(phases)
+    area.needs_sixth_form = bool(needs_sixth_form)
     existing = {d.grade_id: d for d in area.descriptors}
     valid_grades = {g.id for g in version.scale.grades}
     for grade_id, text in descriptors.items():
@@ -129,7 +130,8 @@ def draft_next_version(framework):
     latest = framework.versions[-1]
     draft = FrameworkVersion(number=latest.number + 1, scale=latest.scale, has_safeguarding=latest.has_safeguarding)
     for area in latest.areas:
-        copy = EvaluationArea(key=area.key, title=area.title, position=area.position, criteria=area.criteria, phases=area.phases)
+        copy = EvaluationArea(key=area.key, title=area.title, position=area.position, criteria=area.criteria, phases=area.phases,
+                              needs_sixth_form=area.needs_sixth_form)
         copy.descriptors = [AreaDescriptor(grade_id=d.grade_id, text=d.text) for d in area.descriptors]
         draft.areas.append(copy)
     framework.versions.append(draft)

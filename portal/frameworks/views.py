@@ -236,7 +236,8 @@ def _area_page(version_id, area_id=None):
     if form.validate_on_submit():
         try:
             saved = save_area(version, area, key=form.key.data, title=form.title.data, criteria=form.criteria.data or "",
-                              phases=form.phases.data or [], descriptors=form.descriptors())
+                              phases=form.phases.data or [], descriptors=form.descriptors(),
+                              needs_sixth_form=form.needs_sixth_form.data)
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "title")

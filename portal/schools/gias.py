@@ -30,6 +30,9 @@ REQUIRED_COLUMNS = [
     "HeadFirstName",
     "HeadLastName",
 ]
+# Read when present (every full GIAS extract has it); "Not applicable" or blank leaves it unknown.
+SIXTH_FORM_COLUMN = "OfficialSixthForm (name)"
+SIXTH_FORM_VALUES = {"Has a sixth form": True, "Does not have a sixth form": False}
 OPEN_STATUSES = {"Open", "Open, but proposed to close"}
 CLOSED_STATUSES = {"Closed"}
 
@@ -54,6 +57,7 @@ class GiasSchool:
     ofsted_grade: str | None
     ofsted_inspected_on: date | None
     head_name: str
+    has_sixth_form: bool | None = None
 
 
 @dataclass
@@ -114,7 +118,7 @@ def parse(raw: bytes, la_code: str):
             "The file is missing the column" + ("s " if len(missing) > 1 else " ") + ", ".join(missing)
             + ". Upload an establishment CSV from GIAS", 1
         )
-    position = {column: header.index(column) for column in REQUIRED_COLUMNS}
+    position = {column: header.index(column) for column in REQUIRED_COLUMNS + [SIXTH_FORM_COLUMN] if column in header}
     schools, not_open, seen = [], 0, {}
     line = 1
     try:
@@ -150,6 +154,7 @@ def parse(raw: bytes, la_code: str):
                     ofsted_grade=row["OfstedRating (name)"] or None,
                     ofsted_inspected_on=_date(row["OfstedLastInsp"], "OfstedLastInsp", line),
                     head_name=" ".join(part for part in (row["HeadFirstName"], row["HeadLastName"]) if part),
+                    has_sixth_form=SIXTH_FORM_VALUES.get(row.get(SIXTH_FORM_COLUMN, "")),
                 )
             )
     except csv.Error as error:
@@ -191,6 +196,7 @@ def import_schools(raw: bytes, la_code: str) -> ImportResult:
             ofsted_inspected_on=row.ofsted_inspected_on,
             head_name=row.head_name,
             active=is_open,
+            **({"has_sixth_form": row.has_sixth_form} if row.has_sixth_form is not None else {}),
         )
         changed = any(getattr(school, key) != value for key, value in values.items())
         for key, value in values.items():

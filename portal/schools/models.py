@@ -84,6 +84,8 @@ class School(db.Model):
     ofsted_grade: Mapped[str | None] = mapped_column(String(60))
     ofsted_inspected_on: Mapped[date | None]
     head_name: Mapped[str] = mapped_column(String(200), default="")
+    # From GIAS "OfficialSixthForm": True, False, or None when not known (then the phase decides).
+    has_sixth_form: Mapped[bool | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())

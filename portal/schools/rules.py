@@ -17,7 +17,8 @@ def people_by_role(school):
     return people
 
 
-def save_school(school, *, urn, name, phase, establishment_type, ofsted_grade, ofsted_inspected_on, local_authority):
+def save_school(school, *, urn, name, phase, establishment_type, ofsted_grade, ofsted_inspected_on, local_authority,
+                has_sixth_form=None):
     """Create (``school`` None) or update a school; URNs are unique."""
     clash = db.session.scalar(select(School).where(School.urn == urn))
     if clash is not None and clash is not school:
@@ -31,6 +32,7 @@ def save_school(school, *, urn, name, phase, establishment_type, ofsted_grade, o
     school.establishment_type = (establishment_type or "").strip()
     school.ofsted_grade = ofsted_grade or None
     school.ofsted_inspected_on = ofsted_inspected_on
+    school.has_sixth_form = has_sixth_form
     return school
 
 

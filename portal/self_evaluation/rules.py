@@ -63,7 +63,7 @@ def latest_self_evaluation(school):
 
 
 def areas_for(evaluation):
-    return evaluation.version.areas_for_phase(evaluation.school.phase)
+    return evaluation.version.areas_for_school(evaluation.school)
 
 
 def start(school, version, user, title, academic_year=None):
@@ -78,7 +78,7 @@ def start(school, version, user, title, academic_year=None):
     if not title.strip():
         raise RuleBroken("Enter a name for this self-evaluation, like Autumn 2026", "title")
     evaluation = SelfEvaluation(school=school, version=version, created_by=user, title=title.strip(), academic_year=academic_year)
-    for area in version.areas_for_phase(school.phase):
+    for area in version.areas_for_school(school):
         evaluation.judgements.append(AreaJudgement(area=area))
     db.session.add(evaluation)
     return evaluation
