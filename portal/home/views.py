@@ -16,8 +16,9 @@ from portal.home.rules import la_overview_counts, paginated_schools, schools_wit
 @signed_in
 def index():
     memberships = schools_with_roles(current_user)
+    advised_schools = [school for school, roles in memberships if Role.ADVISER in roles]
     context = {
-        "advised_schools": [school for school, roles in memberships if Role.ADVISER in roles],
+        "advised_schools": advised_schools,
         "my_schools": [(school, roles) for school, roles in memberships if roles != [Role.ADVISER]],
         "self_evaluations": self_evaluations_to_act_on(current_user),
         "due": due_for(current_user),
@@ -25,7 +26,7 @@ def index():
         "minutes_to_confirm": minutes_awaiting_confirmation_by(current_user),
         "my_actions": open_actions_for(current_user),
         "visit_notes": notes_to_act_on(current_user),
-        "not_visited": schools_not_visited_this_half_term(current_user),
+        "not_visited": schools_not_visited_this_half_term(current_user) if advised_schools else (None, []),
         "plan_comments": open_comments_for(current_user),
         "without_governing_body": reviews_without_governing_body_date() if is_la_admin(current_user) else [],
         "today": today_in_london(),
