@@ -483,3 +483,38 @@ def test_adviser_home_lists_schools_with_a_plan_not_visited_this_half_term(app, 
         assert rules.schools_not_visited_this_half_term(adviser, autumn2)[1]
         _visit(app, school, visited_on=date(2026, 11, 3), today=autumn2)
         assert rules.schools_not_visited_this_half_term(adviser, autumn2)[1] == []
+
+
+def test_visit_page_queries_do_not_grow_with_linked_evidence(app, client, sign_in, school):
+    from datetime import time
+
+    from portal.evidence import rules as evidence_rules
+    from portal.meetings import rules as meeting_rules
+    from portal.meetings.models import MeetingKind
+    from portal.plans.models import Plan
+    from portal.working_days import shift_working_days
+    from tests.conftest import count_queries
+
+    visit_id = _visit(app, school, issue=True)
+
+    def page_with(n):
+        with app.app_context():
+            row, plan = db.session.get(School, school["id"]), db.session.get(Plan, school["plan"])
+            meeting = meeting_rules.schedule_meeting(row, None, kind=MeetingKind.RAP_REVIEW, starts_at=time(16), ends_at=time(17),
+                                                     meets_on=shift_working_days(today_in_london(), 8 + n), plan=plan)
+            for k in range(n):
+                item = evidence_rules.submit(row, None, meeting=meeting, title=f"E{n}-{k}", narrative="x",
+                                             criteria=plan.success_criteria, files=[])
+                db.session.flush()
+                evidence_rules.decide(item, None, decision=evidence_rules.Decision.VERIFIED, comment="")
+                item.decisions[-1].visit_id = visit_id
+            db.session.commit()
+        counter, stop = count_queries(app)
+        try:
+            assert client.get(f"/schools/{school['id']}/visits/{visit_id}").status_code == 200
+        finally:
+            stop()
+        return counter["n"]
+
+    sign_in("adviser@example.org")
+    assert page_with(1) == page_with(6)

@@ -353,12 +353,15 @@ def final_statement(visit) -> str:
 # --- reading ----------------------------------------------------------------------------
 
 def load_visit(school, visit_id):
+    from portal.evidence.models import Verification
+
     return db.session.scalar(
         select(Visit).where(Visit.id == visit_id, Visit.school_id == school.id)
         .options(selectinload(Visit.versions).selectinload(NotesVersion.created_by),
                  selectinload(Visit.responses).selectinload(AccuracyResponse.corrections).selectinload(Correction.decided_by),
                  selectinload(Visit.responses).selectinload(AccuracyResponse.responded_by),
-                 selectinload(Visit.attachments), selectinload(Visit.verifications), selectinload(Visit.adviser),
+                 selectinload(Visit.attachments), selectinload(Visit.verifications).selectinload(Verification.item),
+                 selectinload(Visit.adviser),
                  selectinload(Visit.plan).selectinload(Plan.priorities).selectinload(Priority.success_criteria))
     )
 
