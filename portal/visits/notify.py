@@ -1,12 +1,9 @@
 """Emails about notes of visit, queued in the reminders outbox (one per person and step, never twice)."""
 
 from portal.reminders import outbox
+from portal.templating import govuk_date
 from portal.reminders.scan import Reminder, public_link, render_reminder
 from portal.visits import rules
-
-
-def _day(value):
-    return f"{value.day} {value:%B %Y}"
 
 
 def _queue(visit, people, *, step, kind, subject, heading, lines, link_text, endpoint="visits.show", due_on=None):
@@ -29,9 +26,9 @@ def notes_issued(visit):
         subject=f"Notes of visit to check: {school.name}, {visit.in_sentence}",
         heading="Notes of visit to check for accuracy",
         lines=[f"{adviser.name if adviser else 'Your adviser'} has issued the notes of the {visit.in_sentence} to {school.name}.",
-               f"Read them and say whether they are factually accurate by {_day(visit.response_due_on)}. "
+               f"Read them and say whether they are factually accurate by {govuk_date(visit.response_due_on)}. "
                "If a passage is inaccurate, write your correction beside it.",
-               f"If there is no answer by {_day(visit.response_due_on)}, the notes become final as they are."],
+               f"If there is no answer by {govuk_date(visit.response_due_on)}, the notes become final as they are."],
         link_text="Read and check the notes", endpoint="visits.respond", due_on=visit.response_due_on)
 
 

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.meetings.rules import today_in_london
 from portal.plans.models import Plan, PlanStatus, Priority
 from portal.schools.models import Role, School, SchoolRole
+from portal.templating import govuk_date
 from portal.terms.rules import closure_days, deadline_settings
 from portal.timeutil import as_london, utcnow
 from portal.visits.models import (
@@ -213,10 +214,7 @@ def _next_step_text(step) -> str:
 
 
 def _due_text(value):
-    if not value:
-        return ""
-    day = date.fromisoformat(value)
-    return f"by {day.day} {day:%B %Y}"
+    return f"by {govuk_date(value)}" if value else ""
 
 
 def passages(content) -> list[tuple[str, str, str]]:
@@ -338,14 +336,14 @@ def final_statement(visit) -> str:
     if visit.status != NotesStatus.FINAL:
         return ""
     when = as_london(visit.final_at).date()
-    day = f"{when.day} {when:%B %Y}"
+    day = govuk_date(when)
     response = visit.latest_response
     if visit.final_reason == FinalReason.ACCURATE:
         who = response.responded_by.name if response and response.responded_by else "the school"
         return f"Confirmed accurate by {who} on {day}."
     if visit.final_reason == FinalReason.NO_RESPONSE:
         due = visit.response_due_on
-        return (f"The school did not answer the accuracy check by {due.day} {due:%B %Y}, "
+        return (f"The school did not answer the accuracy check by {govuk_date(due)}, "
                 f"so these notes became final on {day}.")
     return f"The adviser considered the school's corrections on {day}."
 

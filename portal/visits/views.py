@@ -6,10 +6,12 @@ from flask_login import current_user
 from portal.access import may_lead_school, may_read_notes, may_run_reviews, may_see_visit, school_access
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.evidence.models import EvidenceFile, EvidenceStatus
+from portal.evidence.rules import school_evidence
 from portal.evidence.storage import storage_for
 from portal.evidence.views import refusals_on, store_uploads
 from portal.extensions import db
 from portal.meetings.rules import today_in_london
+from portal.templating import govuk_date
 from portal.terms.rules import deadline_settings
 from portal.visits import bp, notify, rules
 from portal.visits.forms import (AttachForm, LinkEvidenceForm, consider_form, corrections_from, decisions_from, notes_form,
@@ -72,37 +74,29 @@ def new(school):
             attach_to_form(form, problem, "visited_on")
         else:
             db.session.commit()
-            flash(f"{visit.title} recorded. Its notes are due by {_day(rules.notes_due_on(visit))}.", "success")
+            flash(f"{visit.title} recorded. Its notes are due by {govuk_date(rules.notes_due_on(visit))}.", "success")
             return redirect(url_for("visits.notes", school_id=school.id, visit_id=visit.id))
     return render_template("visits/details_form.html", school=school, form=form, plan=plan, visit=None)
-
-
-def _day(value):
-    return f"{value.day} {value:%B %Y}"
 
 
 @bp.route("/<int:visit_id>")
 @school_access()
 def show(school, visit_id):
-    visit = visit_or_404(school, visit_id)
-    evidence_waiting = []
-    if may_run_reviews(current_user, school) and visit.status == NotesStatus.DRAFT:
-        from portal.evidence.rules import school_evidence
-
-        evidence_waiting = [item for item in school_evidence(school) if item.status == EvidenceStatus.SUBMITTED]
-    return _show(school, visit, evidence_waiting=evidence_waiting)
+    return _show(school, visit_or_404(school, visit_id))
 
 
-def _show(school, visit, attach_form=None, link_form=None, evidence_waiting=()):
+def _show(school, visit, attach_form=None, link_form=None):
+    """The visit page; the adviser's draft also offers evidence to verify and decisions to link."""
     link_form = link_form or LinkEvidenceForm(formdata=None)
-    unlinked = []
+    unlinked, evidence_waiting = [], []
     if may_run_reviews(current_user, school) and visit.status == NotesStatus.DRAFT:
         unlinked = rules.unlinked_verifications(visit)
         link_form.verification_ids.choices = [(v.id, v.item.title) for v in unlinked]
+        evidence_waiting = [item for item in school_evidence(school) if item.status == EvidenceStatus.SUBMITTED]
+    settings = deadline_settings()
     return render_template(
         "visits/show.html", school=school, visit=visit, version=visit.latest_version,
-        passages=rules.passages(visit.latest_version.content) if visit.latest_version else [],
-        notes_due=rules.notes_due_on(visit), notes_days=deadline_settings().notes_days, final_statement=rules.final_statement(visit),
+        notes_due=rules.notes_due_on(visit, settings), notes_days=settings.notes_days, final_statement=rules.final_statement(visit),
         read_notes=may_read_notes(current_user, school, visit), attach_form=attach_form or AttachForm(formdata=None),
         link_form=link_form, unlinked=unlinked, evidence_waiting=evidence_waiting, today=today_in_london())
 
@@ -169,7 +163,7 @@ def issue(school, visit_id):
     sent_to = notify.notes_issued(visit)
     db.session.commit()
     names = ", ".join(person.name for person in sent_to) or "the school's leaders"
-    flash(f"Notes issued to {names}. The school has until {_day(visit.response_due_on)} to check them for accuracy.", "success")
+    flash(f"Notes issued to {names}. The school has until {govuk_date(visit.response_due_on)} to check them for accuracy.", "success")
     return _to_visit(visit)
 
 
