@@ -16,7 +16,7 @@ from sqlalchemy import JSON, ForeignKey, String, event, inspect, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
-from portal.timeutil import utcnow
+from portal import clock
 
 # Who is acting outside a request (CLI commands, the scheduler): an email or "system".
 cli_actor = contextvars.ContextVar("cli_actor", default="system")
@@ -26,7 +26,7 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     actor: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(80))
@@ -107,7 +107,7 @@ def _audit_row_changes(session, flush_context):
             table = obj.__tablename__
             rows.append(
                 dict(
-                    at=utcnow(),
+                    at=clock.now(),
                     user_id=user_id,
                     actor=actor,
                     action=f"{table}.{kind}",

@@ -81,9 +81,9 @@ def reminders():
 def preview_reminders(day):
     """List the reminders a scan would queue on that day. Sends and writes nothing."""
     from portal.reminders.scan import preview, sending_day
-    from portal.timeutil import utcnow
+    from portal import clock
 
-    found = preview(day.date() if day else sending_day(utcnow()))
+    found = preview(day.date() if day else sending_day(clock.now()))
     for reminder in found:
         click.echo(f"{reminder.kind:13} {reminder.email:35} {reminder.subject}")
     click.echo(f"{len(found)} reminders would be queued.")

@@ -6,7 +6,7 @@ from flask import current_app
 
 from portal import access
 from portal.schools.models import ROLE_LABELS, Role
-from portal.timeutil import as_london
+from portal.clock import as_london
 
 
 def govuk_date(value):

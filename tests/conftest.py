@@ -2,13 +2,17 @@
 
 SQLite in a temporary folder by default; set TEST_DATABASE_URL to run the same
 suite against PostgreSQL (``.ci/run`` does).
+
+Every test runs on a pinned clock (``TEST_NOW``, an ordinary Wednesday in the autumn term), so no test
+depends on the day it runs; the ``travel`` fixture moves it for tests about other days.
 """
 
 import os
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
@@ -18,6 +22,28 @@ from portal.extensions import db
 from tests.pages import check_page
 
 PASSWORD = "correct-horse-battery"
+
+# The day the suite lives on: Wednesday 25 November 2026, 10:00 in London, in the autumn term's second half.
+TEST_NOW = datetime.fromisoformat("2026-11-25T10:00:00+00:00")
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    """Pin the portal's clock (and every other reader of the time) to ``TEST_NOW``; it ticks on from there."""
+    with time_machine.travel(TEST_NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def travel(pinned_clock):
+    """Move the pinned clock: ``travel("2027-05-31T09:00+01:00")`` or a datetime; it keeps ticking from there."""
+
+    def _travel(destination):
+        moment = datetime.fromisoformat(destination) if isinstance(destination, str) else destination
+        pinned_clock.move_to(moment)
+        return moment
+
+    return _travel
 
 
 class CheckedClient(FlaskClient):

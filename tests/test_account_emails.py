@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal.auth import tokens  # noqa: F401  (the model must be in the metadata the clean-up walks)
 from portal.auth.models import User
 from portal.extensions import db
-from portal.timeutil import utcnow
+from portal import clock
 from tests.conftest import PASSWORD, text_of
 
 NEW_PASSWORD = "a-brand-new-passphrase"
@@ -99,7 +99,7 @@ def test_tokens_are_stored_hashed_and_work_once(app, world):
         assert len(raw_token) == tokens.TOKEN_LENGTH == 43
         row = db.session.scalar(select(tokens.AccountToken))
         assert row.token_hash == tokens.hash_token(raw_token) and raw_token not in row.token_hash
-        assert timedelta(minutes=59) < tokens._as_utc(row.expires_at) - utcnow() <= timedelta(hours=1)
+        assert timedelta(minutes=59) < tokens._as_utc(row.expires_at) - clock.now() <= timedelta(hours=1)
         assert tokens.redeem(raw_token, tokens.INVITATION) is None  # the wrong purpose
         assert tokens.redeem("x" * 43, tokens.PASSWORD_RESET) is None
         assert tokens.redeem(raw_token, tokens.PASSWORD_RESET) is user
@@ -122,7 +122,7 @@ def test_a_new_token_replaces_the_older_one_of_the_same_purpose(app, world):
         assert tokens.redeem(second, tokens.PASSWORD_RESET) is user
         assert tokens.redeem(invitation, tokens.INVITATION) is user
         row = db.session.scalar(select(tokens.AccountToken).where(tokens.AccountToken.purpose == tokens.INVITATION))
-        assert timedelta(days=6, hours=23) < tokens._as_utc(row.expires_at) - utcnow() <= timedelta(days=7)
+        assert timedelta(days=6, hours=23) < tokens._as_utc(row.expires_at) - clock.now() <= timedelta(days=7)
 
 
 def test_deactivated_people_cannot_redeem(app, world):
@@ -237,7 +237,7 @@ def test_an_expired_link_is_refused(app, client, world, mailbox, views):
     path = reset_link(app, client, mailbox)
     with app.app_context():
         row = db.session.scalar(select(tokens.AccountToken))
-        row.expires_at = utcnow() - timedelta(minutes=1)
+        row.expires_at = clock.now() - timedelta(minutes=1)
         db.session.commit()
     for response in (client.get(path), choose(client, path)):
         assert response.status_code == 400

@@ -19,6 +19,7 @@ from portal.plans.models import PlanKind, PlanStatus
 from portal.schools.models import Role, School
 from portal.terms.rules import save_term_dates
 from portal.working_days import shift_working_days
+from portal import clock
 from tests.conftest import text_of
 from tests.test_meetings import YEAR
 
@@ -49,7 +50,7 @@ def school(app, world):
         priority = plan_rules.save_priority(plan, None, title="Reading", description="")
         plan_rules.save_criterion(priority, None, description="85% reach the expected standard", milestones={})
         meeting = meeting_rules.schedule_meeting(row, None, kind=MeetingKind.RAP_REVIEW,
-                                                 meets_on=shift_working_days(meeting_rules.today_in_london(), 8),
+                                                 meets_on=shift_working_days(clock.today(), 8),
                                                  starts_at=time(16), ends_at=time(17), plan=plan)
         db.session.commit()
         return {"id": school_id, "meeting": meeting.id, "criterion": plan.success_criteria[0].id, "plan": plan.id}

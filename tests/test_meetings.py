@@ -16,6 +16,7 @@ from portal.plans.models import PlanKind
 from portal.schools.models import Role, School
 from portal.terms.rules import save_deadline_settings, save_term_dates
 from portal.working_days import shift_working_days
+from portal import clock
 from tests.conftest import text_of
 
 YEAR = (2026, [(date(2026, 9, 2), date(2026, 10, 23)), (date(2026, 11, 2), date(2026, 12, 18)),
@@ -120,7 +121,7 @@ def test_suggested_dates_are_working_days_inside_each_half_term(ctx, school):
 
 
 def test_headteacher_sees_evidence_due_and_adviser_sees_agenda_and_minutes(app, client, sign_in, school):
-    today = rules.today_in_london()
+    today = clock.today()
     upcoming = shift_working_days(today, 8)
     past = shift_working_days(today, -3)
     _meeting(app, school, upcoming)
@@ -169,7 +170,7 @@ def test_cancel_needs_a_reason_and_keeps_the_meeting(app, client, sign_in, schoo
 
 
 def test_agenda_written_sent_and_flagged_late(app, client, sign_in, school):
-    meeting_id = _meeting(app, school, shift_working_days(rules.today_in_london(), 3))
+    meeting_id = _meeting(app, school, shift_working_days(clock.today(), 3))
     sign_in("adviser@example.org")
     base = f"/schools/{school['id']}/meetings/{meeting_id}"
     assert "Write the agenda or upload it before you mark it as sent" in text_of(
@@ -184,7 +185,7 @@ def test_agenda_uploaded_as_a_document_replaced_removed_and_downloaded(app, clie
 
     from tests.test_evidence import PDF, docx_bytes
 
-    meeting_id = _meeting(app, school, shift_working_days(rules.today_in_london(), 15))
+    meeting_id = _meeting(app, school, shift_working_days(clock.today(), 15))
     sign_in("adviser@example.org")
     base = f"/schools/{school['id']}/meetings/{meeting_id}"
     refused = client.post(f"{base}/agenda", data={"agenda": "Typed notes", "document": (io.BytesIO(b"MZ\x90\x00"), "agenda.exe")},
@@ -210,8 +211,8 @@ def test_agenda_uploaded_as_a_document_replaced_removed_and_downloaded(app, clie
 
 
 def test_progress_is_recorded_from_the_meeting_day_and_shown_on_the_plan(app, client, sign_in, school):
-    future_id = _meeting(app, school, shift_working_days(rules.today_in_london(), 3))
-    past_id = _meeting(app, school, shift_working_days(rules.today_in_london(), -2))
+    future_id = _meeting(app, school, shift_working_days(clock.today(), 3))
+    past_id = _meeting(app, school, shift_working_days(clock.today(), -2))
     with app.app_context():
         criterion_id = plan_rules.load_plan(db.session.get(School, school["id"]), school["plan"]).success_criteria[0].id
     sign_in("adviser@example.org")

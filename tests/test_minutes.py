@@ -1,10 +1,11 @@
 """Minutes: writing, circulating, confirming with a digest, corrections as new versions, and the tamper guard."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from portal import clock
 from portal.audit import AuditEvent
 from portal.auth.models import User
 from portal.errors_domain import RuleBroken
@@ -138,8 +139,10 @@ def test_writer_circulates_and_chair_confirms_through_the_pages(app, client, sig
     assert "the stored minutes still match this digest" in page
     printable = text_of(client.get(f"{base}/{version_id}/print"))
     assert "Confirmed as an accurate record" in printable and "Carry on." in printable
-    assert client.post(f"{base}/{version_id}/governing-body", data={"received_on": ["1", "12", "2026"]}).status_code == 302
-    assert "Received by the full governing body on 1 December 2026" in text_of(client.get(base))
+    governing_body_on = clock.today() + timedelta(days=6)  # the full governing body meets after the confirmation
+    received_on = [str(governing_body_on.day), str(governing_body_on.month), str(governing_body_on.year)]
+    assert client.post(f"{base}/{version_id}/governing-body", data={"received_on": received_on}).status_code == 302
+    assert f"Received by the full governing body on {governing_body_on.day} {governing_body_on:%B %Y}" in text_of(client.get(base))
 
 
 def test_minutes_uploaded_as_a_document_are_checked_stored_and_downloaded(app, client, sign_in, meeting):

@@ -8,7 +8,7 @@ from portal.audit import AuditEvent
 from portal.auth import throttle
 from portal.auth.models import SignInFailure
 from portal.extensions import db
-from portal.timeutil import utcnow
+from portal import clock
 from tests.conftest import PASSWORD, text_of
 from tests.test_account_emails import choose, mailbox, reset_link, views  # noqa: F401 (fixtures, shared)
 
@@ -29,7 +29,7 @@ def test_five_wrong_passwords_pause_sign_in_for_that_account_even_with_the_right
     assert _guess(client, "deputy@example.org", PASSWORD).status_code == 302  # other accounts are not affected
     with app.app_context():
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.sign_in_throttled")) is not None
-        db.session.execute(update(SignInFailure).values(at=utcnow() - throttle.WINDOW - timedelta(seconds=1)))
+        db.session.execute(update(SignInFailure).values(at=clock.now() - throttle.WINDOW - timedelta(seconds=1)))
         db.session.commit()
     client.delete_cookie("session")
     assert _guess(client, "head@example.org", PASSWORD).status_code == 302  # the window has passed
@@ -44,7 +44,7 @@ def test_guesses_at_unknown_addresses_count_too(client):
 def test_many_failures_from_one_network_address_pause_every_account_from_it(app, client, world):
     world.user("head@example.org")
     with app.app_context():
-        now = utcnow()
+        now = clock.now()
         for n in range(throttle.PER_ADDRESS):
             throttle.record_failure(f"guess{n}@example.org", "127.0.0.1", now)
         db.session.commit()
@@ -54,8 +54,8 @@ def test_many_failures_from_one_network_address_pause_every_account_from_it(app,
 
 def test_old_failures_are_forgotten(app):
     with app.app_context():
-        throttle.record_failure("head@example.org", "127.0.0.1", utcnow() - timedelta(days=2))
-        throttle.record_failure("head@example.org", "127.0.0.1", utcnow())
+        throttle.record_failure("head@example.org", "127.0.0.1", clock.now() - timedelta(days=2))
+        throttle.record_failure("head@example.org", "127.0.0.1", clock.now())
         db.session.commit()
         assert throttle.forget_old() == 1
         db.session.commit()

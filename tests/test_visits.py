@@ -10,7 +10,7 @@ from portal.audit import AuditEvent
 from portal.errors_domain import RuleBroken
 from portal.evidence.models import Verification
 from portal.extensions import db
-from portal.meetings.rules import today_in_london
+from portal import clock
 from portal.plans import rules as plan_rules
 from portal.plans.models import PlanKind
 from portal.reminders.models import OutboxMessage
@@ -54,7 +54,7 @@ def _visit(app, school, *, visited_on=None, notes=True, issue=False, today=None)
     with app.app_context():
         row = db.session.get(School, school["id"])
         adviser = db.session.get(User, school["adviser"])
-        visit = rules.record_visit(row, adviser, visited_on=visited_on or today_in_london(), kind=VisitKind.MONITORING,
+        visit = rules.record_visit(row, adviser, visited_on=visited_on or clock.today(), kind=VisitKind.MONITORING,
                                    people_seen="Headteacher, English lead", looked_at=[f"p{school['priority']}"],
                                    today=today)
         db.session.flush()
@@ -106,7 +106,7 @@ def test_unanswered_notes_become_final_the_working_day_after_the_response_date(a
 def test_a_visit_cannot_be_recorded_before_it_happens_and_a_focus_visit_names_a_priority(app, school):
     with app.app_context():
         row = db.session.get(School, school["id"])
-        today = today_in_london()
+        today = clock.today()
         with pytest.raises(RuleBroken, match="today or in the past"):
             rules.record_visit(row, None, visited_on=today + timedelta(days=1), kind=VisitKind.MONITORING, today=today)
         with pytest.raises(RuleBroken, match="priority this focus visit is on"):
@@ -191,7 +191,7 @@ def test_adviser_records_writes_and_issues_notes_and_the_head_is_emailed(app, cl
     page = text_of(refused)
     assert refused.status_code == 200 and "There is a problem" in page and "Enter the date of the visit" in page
     assert "Headteacher and English lead" in page
-    today = today_in_london()
+    today = clock.today()
     created = client.post(f"{base}/new", data={
         "visited_on": [str(today.day), str(today.month), str(today.year)], "kind": "focus",
         "focus_priority_id": str(school["priority"]), "people_seen": "Headteacher and English lead",
@@ -302,7 +302,7 @@ def test_the_school_sees_a_draft_visit_but_not_its_draft_notes(app, client, sign
 def test_viewing_lapsed_notes_makes_them_final_and_says_so(app, client, sign_in, school):
     visit_id = _visit(app, school, issue=True)
     with app.app_context():
-        db.session.get(Visit, visit_id).response_due_on = today_in_london() - timedelta(days=1)
+        db.session.get(Visit, visit_id).response_due_on = clock.today() - timedelta(days=1)
         db.session.commit()
     sign_in("governor@example.org")  # lapsed notes are final, so governors may read them
     page = text_of(client.get(f"/schools/{school['id']}/visits/{visit_id}"))
@@ -364,7 +364,7 @@ def test_evidence_verified_during_the_visit_is_linked_both_ways(app, client, sig
         row = db.session.get(School, school["id"])
         plan = db.session.get(Plan, school["plan"])
         meeting = meeting_rules.schedule_meeting(row, None, kind=MeetingKind.RAP_REVIEW,
-                                                 meets_on=shift_working_days(today_in_london(), 8),
+                                                 meets_on=shift_working_days(clock.today(), 8),
                                                  starts_at=time(16), ends_at=time(17), plan=plan)
         items = [evidence_rules.submit(row, None, meeting=meeting, title=title, narrative="Book looks", criteria=plan.success_criteria,
                                        files=[]) for title in ("Year 6 book looks", "Reading tracker")]
@@ -416,7 +416,7 @@ def test_reminders_for_notes_due_and_the_last_day_of_the_accuracy_check(app, sch
         assert [r.email for r in last_day] == ["head@example.org"]
     from datetime import datetime
 
-    from portal.timeutil import LONDON
+    from portal.clock import LONDON
 
     run_once(app, datetime(2026, 6, 8, 9, tzinfo=LONDON))
     with app.app_context():
@@ -501,7 +501,7 @@ def test_visit_page_queries_do_not_grow_with_linked_evidence(app, client, sign_i
         with app.app_context():
             row, plan = db.session.get(School, school["id"]), db.session.get(Plan, school["plan"])
             meeting = meeting_rules.schedule_meeting(row, None, kind=MeetingKind.RAP_REVIEW, starts_at=time(16), ends_at=time(17),
-                                                     meets_on=shift_working_days(today_in_london(), 8 + n), plan=plan)
+                                                     meets_on=shift_working_days(clock.today(), 8 + n), plan=plan)
             for k in range(n):
                 item = evidence_rules.submit(row, None, meeting=meeting, title=f"E{n}-{k}", narrative="x",
                                              criteria=plan.success_criteria, files=[])

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from portal.auth.models import SignInFailure
 from portal.auth.rules import normalise_email
 from portal.extensions import db
-from portal.timeutil import utcnow
+from portal import clock
 
 WINDOW = timedelta(minutes=15)
 PER_ACCOUNT = 5
@@ -26,16 +26,16 @@ def _count(column, value, now):
 
 
 def is_throttled(email: str, address: str, now=None) -> bool:
-    now = now or utcnow()
+    now = now or clock.now()
     return (_count(SignInFailure.email, normalise_email(email), now) >= PER_ACCOUNT
             or _count(SignInFailure.address, address or "", now) >= PER_ADDRESS)
 
 
 def record_failure(email: str, address: str, now=None):
-    db.session.add(SignInFailure(email=normalise_email(email)[:254], address=(address or "")[:64], at=now or utcnow()))
+    db.session.add(SignInFailure(email=normalise_email(email)[:254], address=(address or "")[:64], at=now or clock.now()))
 
 
 def forget_old(now=None) -> int:
     """For the scheduler: failures older than a day are no longer needed."""
-    result = db.session.execute(delete(SignInFailure).where(SignInFailure.at < (now or utcnow()) - KEEP))
+    result = db.session.execute(delete(SignInFailure).where(SignInFailure.at < (now or clock.now()) - KEEP))
     return result.rowcount or 0

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.extensions import db
-from portal.timeutil import utcnow
+from portal import clock
 
 INVITATION = "invitation"
 PASSWORD_RESET = "password_reset"
@@ -32,7 +32,7 @@ class AccountToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
 
@@ -40,7 +40,7 @@ class AccountToken(db.Model):
 
     @property
     def expired(self) -> bool:
-        return _as_utc(self.expires_at) <= utcnow()
+        return _as_utc(self.expires_at) <= clock.now()
 
 
 def hash_token(raw_token: str) -> str:
@@ -56,7 +56,7 @@ def issue(user: User, purpose: str) -> str:
     """A new token for ``user``; older unused ones of the same purpose stop working. Returns the raw token."""
     if purpose not in LIFETIMES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    now = utcnow()
+    now = clock.now()
     for older in db.session.scalars(select(AccountToken).where(
             AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))):
         older.used_at = now
@@ -70,7 +70,7 @@ def issue(user: User, purpose: str) -> str:
 def issued_recently(user: User, purpose: str, within=timedelta(hours=1)) -> int:
     """How many links of this purpose went to ``user`` lately: the forgotten-password page sends at most 3 an hour."""
     return db.session.scalar(select(func.count()).select_from(AccountToken).where(
-        AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.created_at > utcnow() - within)) or 0
+        AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.created_at > clock.now() - within)) or 0
 
 
 def find_usable(raw_token: str, purpose: str) -> AccountToken | None:
@@ -98,7 +98,7 @@ def use(token_row: AccountToken) -> bool:
     A conditional UPDATE, so two requests racing with the same link cannot both succeed:
     False when another request used it first.
     """
-    now = utcnow()
+    now = clock.now()
     claimed = db.session.execute(
         update(AccountToken).where(AccountToken.id == token_row.id, AccountToken.used_at.is_(None))
         .values(used_at=now).execution_options(synchronize_session=False))

@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, stored_enum
-from portal.timeutil import utcnow
+from portal import clock
 
 
 class CommentKind(enum.Enum):
@@ -53,7 +53,7 @@ class PlanComment(db.Model):
     status: Mapped[CommentStatus] = mapped_column(stored_enum(CommentStatus, "comment_status"), default=CommentStatus.OPEN,
                                                   index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     resolved_at: Mapped[datetime | None]
 
@@ -78,7 +78,7 @@ class CommentReply(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     comment = relationship("PlanComment", back_populates="replies")
     author = relationship("User")

@@ -13,7 +13,7 @@ from portal.errors_domain import RuleBroken
 from portal.extensions import db
 from portal.plans.models import PlanAction, Priority, SuccessCriterion
 from portal.schools.models import SCHOOL_LEADERS, Role, School, SchoolRole
-from portal.timeutil import utcnow
+from portal import clock
 
 BODY_LIMIT = 10_000
 LABEL_LIMIT = 400  # PlanComment.target_label's column length
@@ -134,7 +134,7 @@ def add_comment(plan, user, *, target, kind, body, now=None):
         db.session.flush()  # a priority, action or criterion added in the same transaction needs its id
     comment = PlanComment(
         plan=plan, school=plan.school, kind=kind, body=body, status=CommentStatus.OPEN, target_label=target_label(plan, target),
-        created_by=user, created_at=now or utcnow(),
+        created_by=user, created_at=now or clock.now(),
         priority_id=target.id if isinstance(target, Priority) else None,
         action_id=target.id if isinstance(target, PlanAction) else None,
         criterion_id=target.id if isinstance(target, SuccessCriterion) else None,
@@ -150,7 +150,7 @@ def reply(comment, user, *, body, now=None):
     if comment.school_id is None:
         db.session.flush()  # a comment added in the same transaction: the reply needs its school id
     answer = CommentReply(school_id=comment.school_id, body=_checked_body(body, "Enter your reply", "Reply"),
-                          author=user, created_at=now or utcnow())
+                          author=user, created_at=now or clock.now())
     comment.replies.append(answer)
     return answer
 
@@ -159,7 +159,7 @@ def resolve(comment, user, *, now=None):
     if comment.status == CommentStatus.RESOLVED:
         raise RuleBroken("This comment is already resolved")
     comment.status = CommentStatus.RESOLVED
-    comment.resolved_by_id, comment.resolved_at = getattr(user, "id", None), now or utcnow()
+    comment.resolved_by_id, comment.resolved_at = getattr(user, "id", None), now or clock.now()
 
 
 def reopen(comment, user):

@@ -7,7 +7,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, stored_enum
-from portal.timeutil import utcnow
+from portal import clock
 
 
 
@@ -59,7 +59,7 @@ class EvidenceItem(db.Model):
                                                    index=True)
     late: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     withdrawn_at: Mapped[datetime | None]
 
     school = relationship("School")
@@ -95,7 +95,7 @@ class EvidenceVersion(db.Model):
     number: Mapped[int]
     narrative: Mapped[str] = mapped_column(Text, default="")
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     item = relationship("EvidenceItem", back_populates="versions")
     files = relationship("EvidenceFile", back_populates="version", order_by="EvidenceFile.id")
@@ -118,7 +118,7 @@ class EvidenceFile(db.Model):
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(default=clock.now)
     display_name: Mapped[str] = mapped_column(String(255))
     storage_key: Mapped[str] = mapped_column(String(120), unique=True)
     size: Mapped[int]
@@ -145,7 +145,7 @@ class Verification(db.Model):
     decision: Mapped[Decision] = mapped_column(stored_enum(Decision, "verification_decision"))
     comment: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime] = mapped_column(default=clock.now)
     half_term_id: Mapped[int | None] = mapped_column(ForeignKey("half_term.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)  # made during this visit

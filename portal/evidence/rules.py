@@ -8,11 +8,11 @@ from portal.errors_domain import RuleBroken
 from portal.evidence.models import Decision, EvidenceFile, EvidenceItem, EvidenceStatus, EvidenceVersion, Verification
 from portal.extensions import db
 from portal.meetings.models import MeetingStatus, ReviewMeeting
-from portal.meetings.rules import deadlines_for, today_in_london
+from portal import clock
+from portal.meetings.rules import deadlines_for
 from portal.plans.models import Plan, PlanStatus
 from portal.schools.models import Role, School, SchoolRole
 from portal.terms.rules import half_term_on
-from portal.timeutil import utcnow
 
 
 def keep_uploaded_file(school, user, stored, kind, display_name) -> EvidenceFile:
@@ -57,11 +57,11 @@ def submit(school, user, *, meeting, title, narrative, criteria, files, today=No
         raise RuleBroken("Choose success criteria from the plan this meeting reviews", "criterion_ids")
     if not narrative.strip() and not files:
         raise RuleBroken("Describe the evidence or add at least one file", "narrative")
-    today = today or today_in_london()
+    today = today or clock.today()
     item = EvidenceItem(school_id=school.id, meeting=meeting, title=title.strip(), created_by_id=getattr(user, "id", None),
                         status=EvidenceStatus.SUBMITTED,
                         late=today > deadlines_for(meeting).evidence_due, criteria=list(criteria))
-    version = EvidenceVersion(number=1, narrative=narrative.strip(), submitted_by_id=getattr(user, "id", None), submitted_at=utcnow())
+    version = EvidenceVersion(number=1, narrative=narrative.strip(), submitted_by_id=getattr(user, "id", None), submitted_at=clock.now())
     version.files = list(files)
     item.versions.append(version)
     db.session.add(item)
@@ -75,7 +75,7 @@ def answer_query(item, user, *, answer, files):
     if not answer.strip():
         raise RuleBroken("Answer the adviser's query", "answer")
     version = EvidenceVersion(number=item.latest_version.number + 1, narrative=answer.strip(),
-                              submitted_by_id=getattr(user, "id", None), submitted_at=utcnow())
+                              submitted_by_id=getattr(user, "id", None), submitted_at=clock.now())
     version.files = list(files)
     item.versions.append(version)
     item.status = EvidenceStatus.SUBMITTED
@@ -95,9 +95,9 @@ def decide(item, adviser, *, decision: Decision, comment: str, today=None, visit
         raise RuleBroken("Write the question for the school", "comment")
     if decision == Decision.NOT_ACCEPTED and not comment.strip():
         raise RuleBroken("Give the reason it is not accepted", "comment")
-    half_term = half_term_on(today or today_in_london())
+    half_term = half_term_on(today or clock.today())
     item.decisions.append(Verification(version_number=item.latest_version.number, decision=decision, comment=comment.strip(),
-                                       decided_by_id=getattr(adviser, "id", None), decided_at=utcnow(),
+                                       decided_by_id=getattr(adviser, "id", None), decided_at=clock.now(),
                                        half_term_id=half_term.id if half_term else None, school_id=item.school_id,
                                        visit_id=visit.id if visit is not None else None))
     item.status = {Decision.VERIFIED: EvidenceStatus.VERIFIED, Decision.QUERY: EvidenceStatus.QUERIED,
@@ -109,7 +109,7 @@ def withdraw(item):
     if item.status in (EvidenceStatus.VERIFIED, EvidenceStatus.WITHDRAWN):
         raise RuleBroken(f"This evidence is {item.status.label.lower()} and cannot be withdrawn")
     item.status = EvidenceStatus.WITHDRAWN
-    item.withdrawn_at = utcnow()
+    item.withdrawn_at = clock.now()
 
 
 def load_item(school, item_id):
@@ -162,7 +162,7 @@ def schools_not_verified_this_half_term(user=None, today=None):
     ``user`` limits it to the schools they advise; None means every school (the LA overview).
     Returns (half term or None, [school]).
     """
-    half_term = half_term_on(today or today_in_london())
+    half_term = half_term_on(today or clock.today())
     if half_term is None:
         return None, []
     active_plan = exists().where(Plan.school_id == School.id, Plan.academic_year_id == half_term.academic_year_id,

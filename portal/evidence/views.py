@@ -11,7 +11,8 @@ from portal.evidence.forms import FILES_HINT, AnswerForm, DecisionForm, Evidence
 from portal.evidence.models import Decision, EvidenceFile
 from portal.evidence.storage import human_size, storage_for
 from portal.extensions import db, htmx
-from portal.meetings.rules import deadlines_for, today_in_london
+from portal import clock
+from portal.meetings.rules import deadlines_for
 from portal.terms.rules import deadline_settings
 
 HEAD_BYTES = 64 * 1024
@@ -69,7 +70,7 @@ def _evidence_form(school, meetings):
     form.criterion_ids.choices = [(c.id, c.description) for c in criteria.values()]
     form.files.description = FILES_HINT.format(limit=human_size(current_app.config["EVIDENCE_MAX_FILE_BYTES"]))
     if request.method == "GET":
-        today = today_in_london()
+        today = clock.today()
         next_meeting = next((m.id for m in meetings if m.meets_on >= today), 0)
         form.meeting_id.data = request.args.get("meeting", next_meeting, type=int)
     return form, criteria

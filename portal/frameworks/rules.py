@@ -14,7 +14,7 @@ from portal.frameworks.models import (
     ScaleGrade,
     VersionStatus,
 )
-from portal.timeutil import utcnow
+from portal import clock
 
 
 class VersionLocked(RuleBroken):
@@ -146,7 +146,7 @@ def publish(version, change_note=""):
         if earlier.status == VersionStatus.PUBLISHED:
             earlier.status = VersionStatus.SUPERSEDED
     version.status = VersionStatus.PUBLISHED
-    version.published_at = utcnow()
+    version.published_at = clock.now()
     version.change_note = change_note.strip()
     return version
 

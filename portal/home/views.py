@@ -6,7 +6,8 @@ from portal.comments.rules import open_comments_for
 from portal.evidence.rules import verification_summary
 from portal.home import bp
 from portal.minutes.rules import minutes_awaiting_confirmation_by, open_actions_for, reviews_without_governing_body_date
-from portal.meetings.rules import due_for, today_in_london
+from portal import clock
+from portal.meetings.rules import due_for
 from portal.schools.models import Role
 from portal.visits.rules import notes_to_act_on, schools_not_visited_this_half_term
 from portal.home.rules import la_overview_counts, paginated_schools, schools_with_roles, self_evaluations_to_act_on
@@ -29,7 +30,7 @@ def index():
         "not_visited": schools_not_visited_this_half_term(current_user) if advised_schools else (None, []),
         "plan_comments": open_comments_for(current_user),
         "without_governing_body": reviews_without_governing_body_date() if is_la_admin(current_user) else [],
-        "today": today_in_london(),
+        "today": clock.today(),
     }
     if is_la_admin(current_user):
         context["counts"] = la_overview_counts()

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.timeutil import utcnow
+from portal import clock
 
 INSPECTION_TYPES = [
     "Report card inspection",
@@ -32,7 +32,7 @@ class Inspection(db.Model):
     safeguarding_met: Mapped[bool | None]
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
 
     school = relationship("School")
     recorded_by = relationship("User")

@@ -26,7 +26,7 @@ def meeting_invitation(*, uid: str, sequence: int, summary: str, description: st
     event = Event()
     event.add("uid", uid)
     event.add("sequence", sequence)
-    # A naive stamp is taken as UTC, as the database hands them back (see portal.timeutil).
+    # A naive stamp is taken as UTC, as the database hands them back (see portal.clock).
     event.add("dtstamp", (stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)).astimezone(timezone.utc))
     event.add("dtstart", starts_at)
     event.add("dtend", ends_at)

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, stored_enum
-from portal.timeutil import utcnow
+from portal import clock
 
 
 
@@ -72,7 +72,7 @@ class ReviewMeeting(db.Model):
     agenda_sent_at: Mapped[datetime | None]
     minutes_circulated_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
 
     school = relationship("School")
     plan = relationship("Plan")
@@ -128,7 +128,7 @@ class MeetingDateChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("review_meeting.id"), index=True)
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(default=clock.now)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     from_date: Mapped[date]
     to_date: Mapped[date]
@@ -157,7 +157,7 @@ class CriterionReview(db.Model):
     rag: Mapped[Rag] = mapped_column(stored_enum(Rag, "rag_rating"))
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     meeting = relationship("ReviewMeeting", back_populates="criterion_reviews")
     criterion = relationship("SuccessCriterion")

@@ -10,6 +10,7 @@ from portal.meetings import bp, rules
 from portal.meetings.forms import CriterionReviewForm, NextStepForm
 from portal.meetings.models import Rag
 from portal.meetings.views import meeting_or_404
+from portal import clock
 
 
 def _criterion_form(meeting, criterion, submitted=False):
@@ -26,7 +27,7 @@ def _render(school, meeting, forms=None, step_form=None):
     for criterion in criteria:
         forms.setdefault(criterion.id, _criterion_form(meeting, criterion))
     return render_template("meetings/review.html", school=school, meeting=meeting, criteria=criteria, forms=forms,
-                           step_form=step_form or NextStepForm(formdata=None), today=rules.today_in_london())
+                           step_form=step_form or NextStepForm(formdata=None), today=clock.today())
 
 
 @bp.route("/<int:meeting_id>/review")

@@ -20,7 +20,8 @@ from portal.meetings.models import (
 )
 from portal.schools.models import Role, SchoolRole
 from portal.terms.rules import closure_days, deadline_settings
-from portal.timeutil import as_london, utcnow
+from portal import clock
+from portal.clock import as_london
 from portal.working_days import is_working_day, shift_working_days
 
 
@@ -40,10 +41,6 @@ def deadlines_for(meeting, settings=None, closures=None) -> Deadlines:
         evidence_due=shift_working_days(meeting.meets_on, -settings.evidence_days, closures),
         minutes_due=shift_working_days(meeting.meets_on, settings.minutes_days, closures),
     )
-
-
-def today_in_london() -> date:
-    return as_london(utcnow()).date()
 
 
 def load_meeting(school, meeting_id):
@@ -135,7 +132,7 @@ def reschedule(meeting, user, *, meets_on, starts_at, ends_at, reason):
         raise RuleBroken("Enter a different date or time to reschedule", "meets_on")
     meeting.date_changes.append(MeetingDateChange(changed_by_id=getattr(user, "id", None), from_date=meeting.meets_on,
                                                   to_date=meets_on, from_time=meeting.starts_at, to_time=starts_at,
-                                                  reason=reason.strip(), changed_at=utcnow()))
+                                                  reason=reason.strip(), changed_at=clock.now()))
     meeting.meets_on, meeting.starts_at, meeting.ends_at = meets_on, starts_at, ends_at
     meeting.sequence += 1
 
@@ -167,7 +164,7 @@ def mark_agenda_sent(meeting):
     if not meeting.agenda and not meeting.agenda_document_key:
         raise RuleBroken("Write the agenda or upload it before you mark it as sent", "agenda")
     if meeting.agenda_sent_at is None:
-        meeting.agenda_sent_at = utcnow()
+        meeting.agenda_sent_at = clock.now()
 
 
 def agenda_was_late(meeting, deadlines: Deadlines) -> bool:
@@ -179,14 +176,14 @@ def record_review(meeting, criterion, user, *, rag: Rag, note: str, today=None):
     """RAG-rate one success criterion of the meeting's plan, on or after the meeting day."""
     if meeting.plan_id is None or criterion.priority.plan_id != meeting.plan_id:
         raise RuleBroken("That success criterion is not part of this meeting's plan")
-    if (today or today_in_london()) < meeting.meets_on:
+    if (today or clock.today()) < meeting.meets_on:
         raise RuleBroken("You can record progress from the day of the meeting", "rag")
     review = meeting.review_for(criterion)
     if review is None:
         review = CriterionReview(criterion=criterion)
         meeting.criterion_reviews.append(review)
     review.rag, review.note = rag, note.strip()
-    review.recorded_by_id, review.recorded_at = getattr(user, "id", None), utcnow()
+    review.recorded_by_id, review.recorded_at = getattr(user, "id", None), clock.now()
     return review
 
 
@@ -220,7 +217,7 @@ class DueItem:
 
 def due_for(user, today=None):
     """What is due from this person across their schools, soonest first (overdue first of all)."""
-    today = today or today_in_london()
+    today = today or clock.today()
     roles = db.session.execute(select(SchoolRole.school_id, SchoolRole.role).where(SchoolRole.user_id == user.id)).all()
     advises = {school_id for school_id, role in roles if role == Role.ADVISER}
     leads = {school_id for school_id, role in roles if role in (Role.HEADTEACHER, Role.SENIOR_LEADER)}
@@ -252,6 +249,6 @@ def due_for(user, today=None):
 
 
 def london_time(day: date, at: time) -> datetime:
-    from portal.timeutil import LONDON
+    from portal.clock import LONDON
 
     return datetime.combine(day, at, tzinfo=LONDON)

@@ -13,7 +13,7 @@ from portal.meetings.forms import AgendaForm, CancelForm, MeetingForm, Reschedul
 from portal.meetings.models import MeetingKind
 from portal.plans.rules import school_plans
 from portal.terms.rules import academic_year_on, closure_days
-from portal.timeutil import utcnow
+from portal import clock
 
 
 def meeting_or_404(school, meeting_id):
@@ -34,7 +34,7 @@ def index(school):
     settings, closures = rules.deadline_settings(), closure_days()
     return render_template("meetings/index.html", school=school, meetings=meetings,
                            deadlines={m.id: rules.deadlines_for(m, settings, closures) for m in meetings},
-                           today=rules.today_in_london())
+                           today=clock.today())
 
 
 def _plan_choices(form, school, allow_none):
@@ -101,7 +101,7 @@ def show(school, meeting_id):
     deadlines = rules.deadlines_for(meeting)
     criteria = meeting.plan.success_criteria if meeting.plan else []
     return render_template("meetings/show.html", school=school, meeting=meeting, deadlines=deadlines, criteria=criteria,
-                           agenda_late=rules.agenda_was_late(meeting, deadlines), today=rules.today_in_london())
+                           agenda_late=rules.agenda_was_late(meeting, deadlines), today=clock.today())
 
 
 @bp.route("/<int:meeting_id>/invitation.ics")
@@ -118,7 +118,7 @@ def invitation(school, meeting_id):
         ends_at=rules.london_time(meeting.meets_on, meeting.ends_at),
         url=url_for("meetings.show", school_id=school.id, meeting_id=meeting.id, _external=True),
         organiser=None, attendees=[(m.name, m.email) for m in meeting.members if m.email],
-        cancelled=meeting.is_cancelled, stamp=utcnow(),
+        cancelled=meeting.is_cancelled, stamp=clock.now(),
     )
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"

@@ -11,7 +11,7 @@ from sqlalchemy import event, inspect, insert
 from sqlalchemy.orm import Session
 
 from portal.minutes.models import CONTENT_FIELDS, MinutesStatus, MinutesVersion
-from portal.timeutil import utcnow
+from portal import clock
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,6 @@ def record_refusal(engine, refusal: MinutesLocked, user_id=None, actor="system")
 
     with engine.begin() as connection:
         connection.execute(insert(AuditEvent.__table__).values(
-            at=utcnow(), user_id=user_id, actor=actor, action="minutes.change_refused", record_type="minutes_version",
+            at=clock.now(), user_id=user_id, actor=actor, action="minutes.change_refused", record_type="minutes_version",
             record_id=refusal.version_id, school_id=refusal.school_id,
             summary="Refused: an attempt to change circulated or confirmed minutes", changes={"fields": refusal.fields}))

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.timeutil import utcnow
+from portal import clock
 
 
 class MinutesStatus(enum.Enum):
@@ -59,7 +59,7 @@ class MinutesVersion(db.Model):
     document_key: Mapped[str | None] = mapped_column(String(120))
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     written_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     circulated_at: Mapped[datetime | None]
     change_request: Mapped[str] = mapped_column(Text, default="")
     change_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -119,7 +119,7 @@ class ConfirmerNomination(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     nominated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    nominated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    nominated_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     user = relationship("User", foreign_keys=[user_id])
 

@@ -9,10 +9,10 @@ from sqlalchemy.orm import selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
-from portal.meetings.rules import today_in_london
+from portal import clock
 from portal.minutes.models import ConfirmerNomination, MinutesAction, MinutesStatus, MinutesVersion
 from portal.schools.models import Role, SchoolRole
-from portal.timeutil import as_london, utcnow
+from portal.clock import as_london
 
 
 def versions_of(meeting):
@@ -63,7 +63,7 @@ def start_version(meeting, user, *, copy_from=None):
     """A new draft: the first minutes, or a correction copying the latest version's content."""
     if meeting.is_cancelled:
         raise RuleBroken("This meeting was cancelled: it has no minutes")
-    if today_in_london() < meeting.meets_on:
+    if clock.today() < meeting.meets_on:
         raise RuleBroken("Minutes can be written from the day of the meeting")
     existing = versions_of(meeting)
     if existing and existing[-1].status == MinutesStatus.DRAFT:
@@ -113,7 +113,7 @@ def circulate(version, meeting):
     if not (version.decisions or version.summary or any(d["text"] for d in version.discussion or [])):
         raise RuleBroken("Write the discussion, decisions or a summary before circulating", "decisions")
     version.status = MinutesStatus.CIRCULATED
-    version.circulated_at = utcnow()
+    version.circulated_at = clock.now()
     if meeting.minutes_circulated_at is None:
         meeting.minutes_circulated_at = version.circulated_at
 
@@ -125,7 +125,7 @@ def confirm(version, meeting, user):
     if not may_confirm(user, meeting, version):
         raise RuleBroken("Only the chair of governors, or the governor they nominated, can confirm these minutes")
     version.digest = digest_of(version)
-    version.confirmed_at, version.confirmed_by_id = utcnow(), user.id
+    version.confirmed_at, version.confirmed_by_id = clock.now(), user.id
     version.status = MinutesStatus.CONFIRMED
 
 
@@ -151,7 +151,7 @@ def nominate(meeting, chair, governor):
     if nomination is None:
         nomination = ConfirmerNomination(meeting_id=meeting.id, school_id=meeting.school_id)
         db.session.add(nomination)
-    nomination.user_id, nomination.nominated_by_id, nomination.nominated_at = governor.id, chair.id, utcnow()
+    nomination.user_id, nomination.nominated_by_id, nomination.nominated_at = governor.id, chair.id, clock.now()
     return nomination
 
 
@@ -165,7 +165,7 @@ def record_governing_body(version, user, received_on):
 
 def mark_action_done(action, user):
     if action.done_at is None:
-        action.done_at, action.done_by_id = utcnow(), user.id
+        action.done_at, action.done_by_id = clock.now(), user.id
 
 
 def open_actions_for(user):

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, stored_enum
-from portal.timeutil import utcnow
+from portal import clock
 
 
 class PlanKind(enum.Enum):
@@ -47,7 +47,7 @@ class Plan(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     status: Mapped[PlanStatus] = mapped_column(stored_enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
 
     school = relationship("School")
     academic_year = relationship("AcademicYear")
@@ -76,7 +76,7 @@ class PlanAgreement(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
-    agreed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    agreed_at: Mapped[datetime] = mapped_column(default=clock.now)
     agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     snapshot: Mapped[dict] = mapped_column(JSON)
 

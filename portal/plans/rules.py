@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
 from portal.plans.models import Milestone, Plan, PlanAction, PlanAgreement, PlanKind, PlanStatus, Priority, SuccessCriterion
-from portal.timeutil import utcnow
+from portal import clock
 
 
 def load_plan(school, plan_id):
@@ -135,7 +135,7 @@ def agree(plan, adviser):
     if without:
         raise RuleBroken("Each priority needs at least one action and one success criterion: " + "; ".join(without))
     db.session.flush()  # new items need their ids in the snapshot
-    plan.agreements.append(PlanAgreement(agreed_by=adviser, agreed_at=utcnow(), snapshot=snapshot(plan)))
+    plan.agreements.append(PlanAgreement(agreed_by=adviser, agreed_at=clock.now(), snapshot=snapshot(plan)))
     plan.status = PlanStatus.AGREED
 
 

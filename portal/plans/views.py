@@ -14,7 +14,7 @@ from portal.plans.forms import (ActionForm, PlanDetailsForm, PriorityForm, crite
                                 start_plan_form)
 from portal.plans.models import PlanStatus
 from portal.terms.rules import academic_year_on, academic_years
-from portal.timeutil import as_london
+from portal.clock import as_london
 
 
 # --- loading what the URL names, or 404 ---------------------------------------------

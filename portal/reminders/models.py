@@ -7,7 +7,7 @@ from sqlalchemy import Enum, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.timeutil import utcnow
+from portal import clock
 
 
 class MessageStatus(enum.Enum):
@@ -47,9 +47,9 @@ class OutboxMessage(db.Model):
         Enum(MessageStatus, name="outbox_status", values_callable=lambda e: [m.value for m in e], native_enum=False, length=20),
         default=MessageStatus.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     sent_at: Mapped[datetime | None]
     cancelled_reason: Mapped[str] = mapped_column(String(200), default="")
     eml_path: Mapped[str | None] = mapped_column(String(500))

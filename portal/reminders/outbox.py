@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.extensions import db
 from portal.reminders.models import MessageStatus, OutboxMessage
-from portal.timeutil import utcnow
+from portal import clock
 
 MAX_ATTEMPTS = 6
 
@@ -28,7 +28,7 @@ def queue(*, key, kind, recipient_email, subject, text_body, html_body, recipien
     """Add a message unless one with this key exists; True when it was added now. Safe under concurrency."""
     values = dict(key=key, kind=kind, recipient_email=recipient_email, recipient_user_id=recipient_user_id, school_id=school_id,
                   subject=subject, text_body=text_body, html_body=html_body, due_on=due_on, status=MessageStatus.QUEUED,
-                  attempts=0, next_attempt_at=utcnow(), created_at=utcnow(), last_error="", cancelled_reason="")
+                  attempts=0, next_attempt_at=clock.now(), created_at=clock.now(), last_error="", cancelled_reason="")
     if attachment is not None:
         values.update(attachment_name=attachment[0], attachment_type=attachment[1], attachment=attachment[2])
     dialect = db.engine.dialect.name
@@ -115,7 +115,7 @@ def _give_up_on_interrupted(now):
 def deliver_due(now=None, limit=200) -> dict:
     """Send queued messages whose time has come. Returns counts of sent and failed."""
     config = current_app.config
-    now = now or utcnow()
+    now = now or clock.now()
     _give_up_on_interrupted(now)
     ids = db.session.scalars(
         select(OutboxMessage.id).where(OutboxMessage.status == MessageStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
@@ -141,7 +141,7 @@ def deliver_due(now=None, limit=200) -> dict:
                 message.next_attempt_at = now + timedelta(minutes=2 ** message.attempts)
             counts["failed"] += 1
         else:
-            message.status, message.sent_at, message.last_error = MessageStatus.SENT, utcnow(), ""
+            message.status, message.sent_at, message.last_error = MessageStatus.SENT, clock.now(), ""
             counts["sent"] += 1
         db.session.commit()
     return counts
@@ -150,4 +150,4 @@ def deliver_due(now=None, limit=200) -> dict:
 def retry(message):
     """The LA admin sends a failed message again."""
     if message.status == MessageStatus.FAILED:
-        message.status, message.attempts, message.next_attempt_at = MessageStatus.QUEUED, 0, utcnow()
+        message.status, message.attempts, message.next_attempt_at = MessageStatus.QUEUED, 0, clock.now()

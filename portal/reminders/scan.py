@@ -23,7 +23,8 @@ from portal.reminders import outbox
 from portal.reminders.models import MessageStatus, OutboxMessage
 from portal.schools.models import Role, School, SchoolRole
 from portal.terms.rules import closure_days, deadline_settings, half_term_on
-from portal.timeutil import LONDON, as_london, utcnow
+from portal import clock
+from portal.clock import as_london
 from portal.working_days import shift_working_days
 
 # What each reminder is, who gets it and when (working days), for the profile page and the README.
@@ -144,7 +145,7 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
             description=f"{meeting.title} for {school.name}.", location=meeting.place,
             starts_at=london_time(meeting.meets_on, meeting.starts_at), ends_at=london_time(meeting.meets_on, meeting.ends_at),
             url=meeting_link, organiser=None, attendees=[(m.name, m.email) for m in meeting.members if m.email],
-            cancelled=False, stamp=utcnow())
+            cancelled=False, stamp=clock.now())
         members = [m.user if m.user is not None and m.user.active else m.email for m in meeting.members if m.email]
         when = f"{_day(meeting.meets_on)} at {meeting.starts_at:%H:%M}"
         add("meeting", f"{meeting.meets_on}T{meeting.starts_at:%H%M}", members,
@@ -297,7 +298,7 @@ def _with_urls():
 
 def scan(now=None, today=None) -> dict:
     """Queue every wanted reminder not already in the outbox; cancel queued ones no longer wanted."""
-    today = today or sending_day(now or utcnow())
+    today = today or sending_day(now or clock.now())
     with _with_urls():
         wanted = wanted_reminders(today)
         queued = 0
@@ -325,6 +326,3 @@ def preview(today: date):
     existing = set(db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_([r.key for r in wanted]))))
     return [r for r in wanted if r.key not in existing]
 
-
-def now_in_london():
-    return datetime.now(LONDON)

@@ -13,13 +13,13 @@ def run_once(app, now=None):
     """One scan and one delivery run; what the periodic job does. Lapsed accuracy checks are made final first."""
     from portal.reminders.outbox import deliver_due
     from portal.reminders.scan import scan, sending_day
-    from portal.timeutil import utcnow
+    from portal import clock
     from portal.visits.rules import finalise_unanswered
 
     from portal.auth.throttle import forget_old
 
     with app.app_context():
-        finalise_unanswered(sending_day(now or utcnow()))
+        finalise_unanswered(sending_day(now or clock.now()))
         forget_old(now)
         scanned = scan(now)
         delivered = deliver_due(now)
@@ -37,11 +37,9 @@ def _configure(scheduler, app):
 
 
 def _now():
-    from datetime import datetime
+    from portal import clock
 
-    from portal.timeutil import LONDON
-
-    return datetime.now(LONDON)
+    return clock.now()
 
 
 _running = {}

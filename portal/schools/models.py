@@ -7,7 +7,7 @@ from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.timeutil import utcnow
+from portal import clock
 
 
 class Role(enum.Enum):
@@ -87,8 +87,8 @@ class School(db.Model):
     # From GIAS "OfficialSixthForm": True, False, or None when not known (then the phase decides).
     has_sixth_form: Mapped[bool | None]
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now, server_default=func.now())
 
     local_authority = relationship("LocalAuthority", back_populates="schools")
     roles = relationship("SchoolRole", back_populates="school", cascade="all, delete-orphan")
@@ -119,7 +119,7 @@ class SchoolRole(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     role: Mapped[Role] = mapped_column(Enum(Role, name="school_role_kind", values_callable=lambda e: [m.value for m in e], native_enum=False, length=40))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
 
     user = relationship("User", back_populates="school_roles")
     school = relationship("School", back_populates="roles")

@@ -9,7 +9,7 @@ from portal.errors_domain import RuleBroken
 from portal.extensions import db
 from portal.frameworks.models import EvaluationArea, FrameworkVersion, GradingScale
 from portal.self_evaluation.models import AreaJudgement, EvaluationStatus, SelfEvaluation
-from portal.timeutil import utcnow
+from portal import clock
 
 OPEN_STATUSES = (EvaluationStatus.DRAFT, EvaluationStatus.RETURNED, EvaluationStatus.SUBMITTED)
 
@@ -110,7 +110,7 @@ def save_judgement(judgement, user, *, grade_id, strengths, areas_for_developmen
     judgement.areas_for_development = areas_for_development.strip()
     judgement.evidence = evidence.strip()
     judgement.revision += 1
-    judgement.updated_at = utcnow()
+    judgement.updated_at = clock.now()
     judgement.updated_by = user
     return judgement
 
@@ -142,7 +142,7 @@ def submit(evaluation, user):
     if problems:
         raise RuleBroken(problems[0][1])
     evaluation.status = EvaluationStatus.SUBMITTED
-    evaluation.submitted_at = utcnow()
+    evaluation.submitted_at = clock.now()
     evaluation.submitted_by = user
 
 
@@ -179,7 +179,7 @@ def validate(evaluation, user, summary, safeguarding_agrees=None):
     evaluation.adviser_summary = summary.strip()
     evaluation.adviser_safeguarding_agrees = safeguarding_agrees
     evaluation.status = EvaluationStatus.VALIDATED
-    evaluation.decided_at = utcnow()
+    evaluation.decided_at = clock.now()
     evaluation.decided_by = user
 
 
@@ -189,7 +189,7 @@ def return_to_school(evaluation, user, comments):
         raise RuleBroken("Tell the school what to change before you return it", "comments")
     evaluation.return_comments = comments.strip()
     evaluation.status = EvaluationStatus.RETURNED
-    evaluation.decided_at = utcnow()
+    evaluation.decided_at = clock.now()
     evaluation.decided_by = user
 
 

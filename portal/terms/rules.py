@@ -63,9 +63,9 @@ def half_term_on(day: date) -> HalfTerm | None:
 
 def academic_year_on(day: date | None = None):
     """The academic year whose half terms span ``day`` (holidays included), or None."""
-    from portal.timeutil import as_london, utcnow
+    from portal import clock
 
-    day = day or as_london(utcnow()).date()
+    day = day or clock.today()
     for year in academic_years():
         if year.starts_on and year.starts_on <= day <= date(year.start_year + 1, 8, 31):
             return year
@@ -74,9 +74,9 @@ def academic_year_on(day: date | None = None):
 
 def suggested_title(day: date | None = None) -> str:
     """A name for a new termly piece of work: "Autumn 2026", "Spring 2027"."""
-    from portal.timeutil import as_london, utcnow
+    from portal import clock
 
-    day = day or as_london(utcnow()).date()
+    day = day or clock.today()
     season = "Autumn" if day.month >= 9 else "Spring" if day.month <= 3 else "Summer"
     return f"{season} {day.year}"
 

@@ -3,7 +3,7 @@
 from datetime import date, datetime, time, timezone
 
 from portal.extensions import db
-from portal.meetings.rules import today_in_london
+from portal import clock
 from portal.visits import rules
 from portal.visits.models import Verdict, VisitKind
 from portal.working_days import shift_working_days
@@ -11,7 +11,7 @@ from portal.working_days import shift_working_days
 
 def add_demo_visits(school, plan, adviser, head):
     reading, attendance = plan.priorities[0], plan.priorities[1]
-    today = today_in_london()
+    today = clock.today()
     october = rules.record_visit(school, adviser, visited_on=date(2026, 10, 7), kind=VisitKind.MONITORING, plan=plan,
                                  people_seen="Sarah Lewis (headteacher), the reading lead, 6 pupils from year 5",
                                  looked_at=[rules.section_key(reading), rules.section_key(attendance)], today=today)

@@ -12,7 +12,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, stored_enum
-from portal.timeutil import utcnow
+from portal import clock
 
 
 class VisitKind(enum.Enum):
@@ -81,7 +81,7 @@ class Visit(db.Model):
     focus: Mapped[str] = mapped_column(String(300), default="")  # the focus priority's title when chosen
     people_seen: Mapped[str] = mapped_column(Text, default="")
     adviser_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     status: Mapped[NotesStatus] = mapped_column(stored_enum(NotesStatus, "notes_status"), default=NotesStatus.DRAFT, index=True)
     # The notes while they are a draft: {"summary": str, "sections": [{key, heading, priority_id, criterion_id,
     # seen, strengths, next_steps: [{description, owner, due_on}]}]}
@@ -137,7 +137,7 @@ class NotesVersion(db.Model):
     content: Mapped[dict] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     visit = relationship("Visit", back_populates="versions")
     created_by = relationship("User")
@@ -160,7 +160,7 @@ class AccuracyResponse(db.Model):
     verdict: Mapped[Verdict] = mapped_column(stored_enum(Verdict, "accuracy_verdict"))
     comment: Mapped[str] = mapped_column(Text, default="")
     responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    responded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    responded_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     visit = relationship("Visit", back_populates="responses")
     responded_by = relationship("User")

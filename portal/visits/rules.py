@@ -14,12 +14,12 @@ from sqlalchemy.orm import selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
-from portal.meetings.rules import today_in_london
+from portal import clock
 from portal.plans.models import Plan, PlanStatus, Priority
 from portal.schools.models import Role, School, SchoolRole
 from portal.templating import govuk_date
 from portal.terms.rules import closure_days, deadline_settings
-from portal.timeutil import as_london, utcnow
+from portal.clock import as_london
 from portal.visits.models import (
     AccuracyResponse,
     Correction,
@@ -118,7 +118,7 @@ def _check_details(school, plan, *, visited_on, kind, focus_priority, today):
 def record_visit(school, adviser, *, visited_on, kind, people_seen="", looked_at=(), focus_priority=None, plan=None,
                  today=None) -> Visit:
     """A new visit with draft notes: one section for each priority or success criterion it looked at."""
-    today = today or today_in_london()
+    today = today or clock.today()
     plan = plan if plan is not None else current_plan(school)
     _check_details(school, plan, visited_on=visited_on, kind=kind, focus_priority=focus_priority, today=today)
     visit = Visit(school_id=school.id, plan=plan, visited_on=visited_on, kind=kind, people_seen=(people_seen or "").strip(),
@@ -138,7 +138,7 @@ def _require_draft(visit):
 def change_details(visit, *, visited_on, kind, people_seen="", looked_at=(), focus_priority=None, today=None):
     """While the notes are a draft: the date, type, people seen and what the visit looked at."""
     _require_draft(visit)
-    today = today or today_in_london()
+    today = today or clock.today()
     _check_details(visit.school, visit.plan, visited_on=visited_on, kind=kind, focus_priority=focus_priority, today=today)
     visit.visited_on, visit.kind, visit.people_seen = visited_on, kind, (people_seen or "").strip()
     visit.focus_priority_id = focus_priority.id if kind == VisitKind.FOCUS else None
@@ -196,7 +196,7 @@ def issue(visit, adviser, *, today=None, now=None) -> NotesVersion:
     _require_draft(visit)
     if not _has_words(visit.draft or {}):
         raise RuleBroken("Write the notes before issuing them: a summary, or what was seen under a priority", "summary")
-    today, now = today or today_in_london(), now or utcnow()
+    today, now = today or clock.today(), now or clock.now()
     version = NotesVersion(number=1, school_id=visit.school_id, content=issued_content(visit), reason="Issued to the school",
                            created_by_id=getattr(adviser, "id", None), created_at=now)
     visit.versions.append(version)
@@ -250,7 +250,7 @@ def _apply_correction(content, key, text):
 
 def respond(visit, user, *, verdict: Verdict, corrections: dict, comment: str = "", today=None, now=None) -> AccuracyResponse:
     """The headteacher or a senior leader answers: accurate (final now), or inaccurate with corrections."""
-    today, now = today or today_in_london(), now or utcnow()
+    today, now = today or clock.today(), now or clock.now()
     finalise_if_unanswered(visit, today)
     if visit.status != NotesStatus.ISSUED:
         raise RuleBroken("These notes are not waiting for an accuracy check", "verdict")
@@ -299,23 +299,23 @@ def consider_corrections(visit, adviser, *, decisions: dict) -> NotesVersion | N
             number=visit.latest_version.number + 1, school_id=visit.school_id, content=content,
             reason=f"Corrections accepted from the school's accuracy check"
                    f"{' by ' + responder.name if responder else ''}: {', '.join(c.passage_heading for c in accepted)}",
-            created_by_id=getattr(adviser, "id", None), created_at=utcnow())
+            created_by_id=getattr(adviser, "id", None), created_at=clock.now())
         visit.versions.append(new_version)
     for correction in pending:
         outcome, reply = decisions[correction.id]
         correction.outcome, correction.reply = outcome, (reply or "").strip()
-        correction.decided_by_id, correction.decided_at = getattr(adviser, "id", None), utcnow()
+        correction.decided_by_id, correction.decided_at = getattr(adviser, "id", None), clock.now()
     _make_final(visit, FinalReason.CORRECTIONS_CONSIDERED)
     return new_version
 
 
 def _make_final(visit, reason: FinalReason, now=None):
-    visit.status, visit.final_reason, visit.final_at = NotesStatus.FINAL, reason, now or utcnow()
+    visit.status, visit.final_reason, visit.final_at = NotesStatus.FINAL, reason, now or clock.now()
 
 
 def finalise_if_unanswered(visit, today=None) -> bool:
     """Issued notes the school has not answered by the response date are final the next day, and say so."""
-    today = today or today_in_london()
+    today = today or clock.today()
     if visit.status == NotesStatus.ISSUED and visit.response_due_on is not None and today > visit.response_due_on:
         _make_final(visit, FinalReason.NO_RESPONSE)
         return True
@@ -324,7 +324,7 @@ def finalise_if_unanswered(visit, today=None) -> bool:
 
 def finalise_unanswered(today=None) -> int:
     """For the scheduler: make final every issued set of notes past its response date. Returns how many."""
-    today = today or today_in_london()
+    today = today or clock.today()
     overdue = db.session.scalars(select(Visit).where(Visit.status == NotesStatus.ISSUED, Visit.response_due_on < today)).all()
     for visit in overdue:
         finalise_if_unanswered(visit, today)
@@ -391,7 +391,7 @@ class NotesToDo:
 
 def notes_to_act_on(user, today=None) -> list[NotesToDo]:
     """For a home page: notes this adviser owes or must reconsider; notes this school leader must check."""
-    today = today or today_in_london()
+    today = today or clock.today()
     roles = db.session.execute(select(SchoolRole.school_id, SchoolRole.role).where(SchoolRole.user_id == user.id)).all()
     advises = {school_id for school_id, role in roles if role == Role.ADVISER}
     leads = {school_id for school_id, role in roles if role in (Role.HEADTEACHER, Role.SENIOR_LEADER)}
@@ -422,7 +422,7 @@ def schools_not_visited_this_half_term(user, today=None):
 
     from portal.terms.rules import half_term_on
 
-    half_term = half_term_on(today or today_in_london())
+    half_term = half_term_on(today or clock.today())
     if half_term is None:
         return None, []
     advised = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)
@@ -456,7 +456,7 @@ def unlinked_verifications(visit, days=14):
     from datetime import datetime, time, timedelta
 
     from portal.evidence.models import EvidenceItem, Verification
-    from portal.timeutil import LONDON
+    from portal.clock import LONDON
 
     start = datetime.combine(visit.visited_on - timedelta(days=days), time.min, tzinfo=LONDON)
     end = datetime.combine(visit.visited_on + timedelta(days=days + 1), time.min, tzinfo=LONDON)

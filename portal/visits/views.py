@@ -10,7 +10,7 @@ from portal.evidence.rules import school_evidence
 from portal.evidence.storage import storage_for
 from portal.evidence.views import refusals_on, store_uploads
 from portal.extensions import db
-from portal.meetings.rules import today_in_london
+from portal import clock
 from portal.templating import govuk_date
 from portal.terms.rules import deadline_settings
 from portal.visits import bp, notify, rules
@@ -98,7 +98,7 @@ def _show(school, visit, attach_form=None, link_form=None):
         "visits/show.html", school=school, visit=visit, version=visit.latest_version,
         notes_due=rules.notes_due_on(visit, settings), notes_days=settings.notes_days, final_statement=rules.final_statement(visit),
         read_notes=may_read_notes(current_user, school, visit), attach_form=attach_form or AttachForm(formdata=None),
-        link_form=link_form, unlinked=unlinked, evidence_waiting=evidence_waiting, today=today_in_london())
+        link_form=link_form, unlinked=unlinked, evidence_waiting=evidence_waiting, today=clock.today())
 
 
 @bp.route("/<int:visit_id>/details", methods=["GET", "POST"])

@@ -2,9 +2,12 @@
 
 import shutil
 import threading
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.conftest import TEST_NOW
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -29,7 +32,12 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def portal_url(app):
-    """The portal served by a real HTTP server in a thread, on a free loopback port."""
+    """The portal served by a real HTTP server in a thread, on a free loopback port.
+
+    The portal runs on the suite's pinned clock but Chromium keeps the real one: a session cookie's expiry is
+    lengthened by the distance between them, so the browser does not drop it as long expired."""
+    behind = max(datetime.now(timezone.utc) - TEST_NOW, timedelta(0))
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=int(app.permanent_session_lifetime.total_seconds())) + behind
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -12,6 +12,7 @@ from portal.plans.models import PlanKind
 from portal.schools.models import Role, School
 from portal.terms.rules import save_term_dates
 from portal.working_days import shift_working_days
+from portal import clock
 from tests.browser.test_meetings_journey import _sign_in, current_year_dates
 from tests.test_evidence import PDF, PNG
 
@@ -20,7 +21,7 @@ def test_upload_two_files_then_verify_one_and_query_the_other(app, browser, port
     school_id = world.school("Brookside Primary School")
     world.user("head@example.org", "Sarah Lewis", roles=[(school_id, Role.HEADTEACHER)])
     world.user("adviser@example.org", "Priya Shah", roles=[(school_id, Role.ADVISER)])
-    today = meeting_rules.today_in_london()
+    today = clock.today()
     with app.app_context():
         year = save_term_dates(None, *current_year_dates(today))
         row = db.session.get(School, school_id)

@@ -12,6 +12,7 @@ from portal.plans import rules as plan_rules
 from portal.plans.models import PlanKind
 from portal.schools.models import Role, School
 from portal.terms.rules import save_term_dates
+from portal import clock
 from tests.conftest import PASSWORD
 
 
@@ -34,7 +35,7 @@ def test_adviser_schedules_half_termly_reviews_and_head_sees_evidence_deadline(a
     school_id = world.school("Brookside Primary School")
     world.user("head@example.org", "Sarah Lewis", roles=[(school_id, Role.HEADTEACHER)])
     world.user("adviser@example.org", "Priya Shah", roles=[(school_id, Role.ADVISER)])
-    today = rules.today_in_london()
+    today = clock.today()
     with app.app_context():
         year = save_term_dates(None, *current_year_dates(today))
         plan_rules.create_plan(db.session.get(School, school_id), None, kind=PlanKind.RAP, title="Raising Achievement Plan",
