@@ -1,5 +1,6 @@
 from portal.schools.models import Role
 from tests.conftest import PASSWORD, text_of
+from tests.test_plans import brookside, year  # noqa: F401 (fixtures, shared)
 
 
 def test_sign_in_page_renders(client):
@@ -58,6 +59,32 @@ def test_sign_out_ends_the_session(client, world, sign_in):
     response = client.post("/sign-out")
     assert response.status_code == 302
     assert client.get("/").status_code == 302
+
+
+def test_a_copied_session_cookie_stops_working_once_its_owner_signs_out(app, client, sign_in, brookside):
+    """Sign-out ends the session on the server: replaying the old cookie neither reads nor writes."""
+    from portal.extensions import db
+    from portal.plans.models import Priority
+    from tests.test_plans import _plan_url, _ready_plan
+
+    school_id = brookside[0]
+    plan_id = _ready_plan(app, school_id)["plan"]
+    sign_in("head@example.org")
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    assert thief.get(f"/schools/{school_id}").status_code == 200  # the copy works while its owner is signed in
+    added = thief.post(_plan_url(school_id, plan_id, "/priorities/new"), data={"title": "Added with the copy", "description": ""})
+    assert added.status_code == 302 and not added.headers["Location"].startswith("/sign-in")
+
+    client.post("/sign-out")
+    assert thief.get(f"/schools/{school_id}").headers["Location"].startswith("/sign-in")
+    refused = thief.post(_plan_url(school_id, plan_id, "/priorities/new"), data={"title": "Added after sign-out", "description": ""})
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/sign-in")
+    with app.app_context():
+        titles = db.session.scalars(db.select(Priority.title)).all()
+    assert "Added with the copy" in titles and "Added after sign-out" not in titles
+    sign_in("head@example.org")  # signing in again starts a fresh session that works
+    assert client.get(f"/schools/{school_id}").status_code == 200
 
 
 def test_next_only_follows_local_paths(client, world):

@@ -34,7 +34,14 @@ def authenticate(email: str, password: str):
     return user
 
 
+def end_sessions(user: User):
+    """Every session cookie this person holds stops working: cookies name the generation they began in.
+
+    Signing out calls this, so a copied cookie cannot be replayed after its owner signed out."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
 def change_password(user: User, password: str):
     """A new password ends every other session of this person (their session cookies name the old generation)."""
     user.password_hash = hash_password(password)
-    user.session_generation = (user.session_generation or 0) + 1
+    end_sessions(user)

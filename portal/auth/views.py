@@ -9,7 +9,7 @@ from portal.auth import bp
 from portal.auth.forms import SignInForm
 from portal.auth.models import User
 from portal.auth import throttle
-from portal.auth.rules import authenticate
+from portal.auth.rules import authenticate, end_sessions
 from portal.extensions import db, login_manager
 
 login_manager.login_view = "auth.sign_in"
@@ -71,8 +71,11 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
 def sign_out():
+    """End the session on the server, not only in this browser: a copy of the cookie is worthless afterwards."""
     audit.record("auth.signed_out", "Signed out", record_type="user", record_id=current_user.id)
+    end_sessions(current_user)
     db.session.commit()
     logout_user()
+    session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
