@@ -40,6 +40,8 @@ class Defaults:
     # Run the reminder scheduler inside the web process (the embedded default, one process only).
     SCHEDULER_IN_WEB = False
     SCHEDULER_MINUTES = 15
+    # Notices (a query on evidence, minutes circulated...) are delivered at least this often.
+    OUTBOX_SECONDS = 30
     # The address links in emails start with, e.g. https://improvement.example.gov.uk
     PUBLIC_URL = "http://127.0.0.1:5000"
     PAGE_SIZE = 50

@@ -14,10 +14,13 @@ from portal.plans import rules as plan_rules
 from portal.plans.models import PlanKind
 from portal.reminders import outbox
 from portal.reminders.models import MessageStatus, OutboxMessage
+from portal.clock import LONDON
 from portal.reminders.scan import preview, scan
+from portal.reminders.scheduler import run_once
 from portal.schools.models import Role, School
-from portal.terms.rules import save_term_dates
+from portal.terms.rules import add_closure_day, save_term_dates
 from tests.conftest import free_port, text_of
+from portal.working_days import is_working_day
 from tests.test_meetings import YEAR
 
 MEETING_DAY = date(2027, 1, 20)  # Wednesday; the walk crosses Christmas, Boxing Day (observed 28 Dec) and New Year
@@ -41,24 +44,28 @@ def review(app, world):
         return {"school": school_id, "meeting": meeting.id}
 
 
-def _walk(app, first, last):
-    """Scan and deliver every day from first to last; returns {day: [(kind, recipient, subject)]} sent that day."""
+def _walk(app, travel, first, last, *, down=()):
+    """Run the scheduler's job at 08:00 every day from first to last, as the clock moves (except on the days
+    in ``down``, when the portal was not running); returns {day: [(kind, recipient, subject)]} sent that day."""
     sent = defaultdict(list)
     day = first
     while day <= last:
-        with app.app_context():
-            scan(today=day)
-            before = set(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == MessageStatus.SENT)))
-            outbox.deliver_due(now=datetime.combine(day, time(8), tzinfo=timezone.utc))
-            for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == MessageStatus.SENT)):
-                if message.id not in before:
-                    sent[day].append((message.kind, message.recipient_email, message.subject))
+        if day not in down:
+            travel(datetime.combine(day, time(8), tzinfo=LONDON))
+            with app.app_context():
+                before = set(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == MessageStatus.SENT)))
+            run_once(app)
+            with app.app_context():
+                for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == MessageStatus.SENT)):
+                    if message.id not in before:
+                        sent[day].append((message.kind, message.recipient_email, message.subject))
         day += timedelta(days=1)
     return sent
 
 
-def test_a_half_term_day_by_day_sends_each_reminder_on_its_working_day_once(app, review, smtp_server):
-    sent = _walk(app, date(2026, 12, 14), date(2027, 2, 12))
+def test_a_half_term_day_by_day_sends_each_reminder_on_its_working_day_once(app, review, smtp_server, travel):
+    sent = _walk(app, travel, date(2026, 12, 14), date(2027, 2, 12))
+    assert all(is_working_day(day) for day in sent)
     by_kind = defaultdict(list)
     for day, messages in sent.items():
         for kind, recipient, subject in messages:
@@ -223,15 +230,17 @@ def test_cli_run_scans_and_delivers_now(app, review, tmp_path):
     assert result.exit_code == 0 and "queued" in result.output and "sent" in result.output
 
 
-def test_the_scheduler_has_one_periodic_job_that_survives_delays(app):
+def test_the_scheduler_has_one_scan_job_and_one_delivery_job_that_survive_delays(app):
     from portal.reminders.scheduler import start_in_background
 
     scheduler = start_in_background(app)
     assert start_in_background(app) is scheduler  # one per process, however often the app is built
     try:
-        [job] = scheduler.get_jobs()
-        assert job.id == "reminders" and job.trigger.interval.total_seconds() == app.config["SCHEDULER_MINUTES"] * 60
-        assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 3600
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {"reminders", "outbox"}
+        assert jobs["reminders"].trigger.interval.total_seconds() == app.config["SCHEDULER_MINUTES"] * 60
+        assert jobs["outbox"].trigger.interval.total_seconds() == app.config["OUTBOX_SECONDS"] <= 60
+        assert all(job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 600 for job in jobs.values())
     finally:
         scheduler.shutdown(wait=True)
         from portal.reminders import scheduler as module
@@ -239,7 +248,7 @@ def test_the_scheduler_has_one_periodic_job_that_survives_delays(app):
         module._running.clear()
 
 
-def test_minutes_awaiting_confirmation_three_working_days_after_then_weekly(app, review, smtp_server):
+def test_minutes_awaiting_confirmation_three_working_days_after_then_weekly(app, review, smtp_server, travel):
     from portal.minutes.models import MinutesStatus, MinutesVersion
 
     with app.app_context():
@@ -248,19 +257,19 @@ def test_minutes_awaiting_confirmation_three_working_days_after_then_weekly(app,
                                       decisions="Agreed", status=MinutesStatus.CIRCULATED,
                                       circulated_at=datetime(2027, 1, 21, 10, tzinfo=timezone.utc)))  # a Thursday
         db.session.commit()
-    sent = _walk(app, date(2027, 1, 21), date(2027, 2, 12))
+    sent = _walk(app, travel, date(2027, 1, 21), date(2027, 2, 12))
     days = [day for day, messages in sent.items() for kind, to, _ in messages if kind == "confirm" and to == "chair@example.org"]
     assert days == [date(2027, 1, 26), date(2027, 2, 2), date(2027, 2, 9)]
 
 
-def test_verification_due_ten_working_days_before_the_half_term_ends(app, review, smtp_server):
+def test_verification_due_ten_working_days_before_the_half_term_ends(app, review, smtp_server, travel):
     from portal.plans.models import Plan, PlanStatus
 
     with app.app_context():
         plan = db.session.scalar(select(Plan))
         plan.status = PlanStatus.AGREED
         db.session.commit()
-    sent = _walk(app, date(2027, 1, 25), date(2027, 2, 12))  # Spring 1 ends 12 February 2027
+    sent = _walk(app, travel, date(2027, 1, 25), date(2027, 2, 12))  # Spring 1 ends 12 February 2027
     days = [day for day, messages in sent.items() for kind, to, _ in messages if kind == "verification"]
     assert days == [date(2027, 1, 29)]
 
@@ -274,3 +283,56 @@ def test_a_message_interrupted_mid_send_is_never_resent_blindly(app, review):
         outbox.deliver_due(now=datetime.now(timezone.utc) + timedelta(hours=1))
         db.session.refresh(message)
         assert message.status == MessageStatus.FAILED and "Interrupted while sending" in message.last_error
+
+
+@pytest.fixture
+def christmas_review(app, review):
+    """The review moved to Monday 11 January 2027: its agenda is due Wednesday 23 December, so the overdue
+    reminder falls on Thursday 24 December, the last working day before Christmas Day and Boxing Day (28th)."""
+    with app.app_context():
+        meeting = db.session.get(ReviewMeeting, review["meeting"])
+        meeting_rules.reschedule(meeting, None, meets_on=date(2027, 1, 11), starts_at=time(16), ends_at=time(17), reason="Earlier")
+        db.session.commit()
+    return review
+
+
+def test_a_reminder_missed_before_the_bank_holidays_goes_out_on_the_next_working_day_once(app, christmas_review, smtp_server,
+                                                                                        travel):
+    """The portal was down on 24 December: nothing goes on Christmas Day, the weekend or Boxing Day (observed 28th);
+    the overdue agenda reminder goes on Tuesday 29 December, once."""
+    sent = _walk(app, travel, date(2026, 12, 21), date(2027, 1, 8), down={date(2026, 12, 24)})
+    assert all(is_working_day(day) for day in sent), sorted(sent)
+    for day_off in (date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 27), date(2026, 12, 28)):
+        assert day_off not in sent
+    agenda = [(day, subject) for day, messages in sent.items() for kind, _, subject in messages if kind == "agenda"]
+    assert [day for day, _ in agenda] == [date(2026, 12, 21), date(2026, 12, 29)]
+    assert "Overdue" in agenda[1][1]
+    assert len(smtp_server.messages) == sum(len(m) for m in sent.values())
+    with app.app_context():  # each reminder once: one outbox row per key, each sent once
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == len(smtp_server.messages)
+
+
+def test_a_scan_on_a_closure_day_queues_nothing_and_the_next_working_day_catches_up(app, christmas_review, travel):
+    with app.app_context():
+        add_closure_day(date(2026, 12, 21), "Staff training day")
+        db.session.commit()
+        assert scan(today=date(2026, 12, 21)) == {"queued": 0, "cancelled": 0, "day": date(2026, 12, 21), "working_day": False}
+        caught_up = scan(today=date(2026, 12, 22))
+        assert caught_up["working_day"] and caught_up["queued"] >= 1
+
+
+def test_queued_counts_are_true_on_every_database(app, review, tmp_path, travel):
+    """A second scan of the same day queues nothing, and says so (PostgreSQL once reported every row again)."""
+    app.config["MAIL_FOLDER"] = str(tmp_path / "mail")
+    with app.app_context():
+        first = scan(today=date(2027, 1, 18))
+        assert first["queued"] == db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 5
+        assert scan(today=date(2027, 1, 18))["queued"] == 0
+        values = dict(kind="meeting", recipient_email="x@example.org", subject="s", text_body="t", html_body="h")
+        assert outbox.queue(key="test:once", **values) is True
+        assert outbox.queue(key="test:once", **values) is False
+        db.session.commit()
+    travel(datetime.combine(date(2027, 1, 18), time(9), tzinfo=LONDON))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["reminders", "run"]).output.startswith("0 queued")
+    assert runner.invoke(args=["reminders", "run"]).output.startswith("0 queued, 0 cancelled; 0 sent")

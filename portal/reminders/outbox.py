@@ -38,8 +38,10 @@ def queue(*, key, kind, recipient_email, subject, text_body, html_body, recipien
         statement = sqlite_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
     else:  # pragma: no cover - other databases: rely on the unique constraint
         statement = insert(OutboxMessage).values(**values)
-    result = db.session.execute(statement)
-    return bool(result.rowcount)
+    # The row count of INSERT .. ON CONFLICT DO NOTHING is not reliable through the ORM on PostgreSQL (it
+    # reported a row for every call): a returned id is, on both databases.
+    inserted = db.session.execute(statement.returning(OutboxMessage.id)).first()
+    return inserted is not None
 
 
 def cancel(message, reason):
@@ -112,14 +114,16 @@ def _give_up_on_interrupted(now):
         db.session.commit()
 
 
-def deliver_due(now=None, limit=200) -> dict:
-    """Send queued messages whose time has come. Returns counts of sent and failed."""
+def deliver_due(now=None, limit=200, hold_kinds=()) -> dict:
+    """Send queued messages whose time has come, except those of ``hold_kinds`` (reminders wait for a working
+    day). Returns counts of sent and failed."""
     config = current_app.config
     now = now or clock.now()
     _give_up_on_interrupted(now)
-    ids = db.session.scalars(
-        select(OutboxMessage.id).where(OutboxMessage.status == MessageStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id).limit(limit)).all()
+    waiting = select(OutboxMessage.id).where(OutboxMessage.status == MessageStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
+    if hold_kinds:
+        waiting = waiting.where(OutboxMessage.kind.not_in(hold_kinds))
+    ids = db.session.scalars(waiting.order_by(OutboxMessage.id).limit(limit)).all()
     counts = {"sent": 0, "failed": 0}
     for message_id in ids:
         if not _claim(message_id):

@@ -4,6 +4,9 @@ Each kind has a window of days [send on, until]: a reminder is wanted on any day
 its condition holds (the agenda still unsent, no evidence yet...). A scan queues every wanted reminder
 whose key is not in the outbox (so a day the portal was down is caught up, and nothing goes twice) and
 cancels queued ones that are no longer wanted (the meeting moved, the evidence arrived).
+Reminders are queued (and sent) only on working days: a scan on a weekend, a bank holiday or an LA closure
+day does nothing, and a window that ends on such a day stays open until the next working day, so a reminder
+missed while the portal was down goes out then, once.
 Default schedule, in working days: see ``SCHEDULE``.
 """
 
@@ -25,7 +28,7 @@ from portal.schools.models import Role, School, SchoolRole
 from portal.terms.rules import closure_days, deadline_settings, half_term_on
 from portal import clock
 from portal.clock import as_london
-from portal.working_days import shift_working_days
+from portal.working_days import is_working_day, shift_working_days
 
 # What each reminder is, who gets it and when (working days), for the profile page and the README.
 SCHEDULE = {
@@ -74,7 +77,10 @@ def _day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def _in_window(today, send_on, until):
+def _in_window(today, send_on, until, closures=frozenset()):
+    """Inside [send on, until], where an ``until`` that falls on a day off stretches to the next working day."""
+    if not is_working_day(until, closures):
+        until = shift_working_days(until, 1, closures)
     return send_on <= today <= until
 
 
@@ -114,7 +120,7 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
             (f"{due}:overdue", shift_working_days(due, 1, closures), meeting.meets_on, True),
         ]
         for stage, send_on, until, overdue in stages:
-            if _in_window(today, send_on, until):
+            if _in_window(today, send_on, until, closures):
                 subject = (f"Overdue: evidence for {school.name}'s review on {_day(meeting.meets_on)}" if overdue
                            else f"Evidence due {_day(due)}: {school.name}'s review on {_day(meeting.meets_on)}")
                 lines = [f"{school.name}'s evidence for the {title} was due on {_day(due)} and has not been submitted."
@@ -129,14 +135,14 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
             (f"{agenda_due}:2-days", shift_working_days(agenda_due, -2, closures), agenda_due, False),
             (f"{agenda_due}:overdue", shift_working_days(agenda_due, 1, closures), day_before_meeting, True),
         ):
-            if _in_window(today, send_on, until):
+            if _in_window(today, send_on, until, closures):
                 subject = (f"Overdue: agenda for {school.name}'s review on {_day(meeting.meets_on)}" if overdue
                            else f"Agenda due {_day(agenda_due)}: {school.name}'s review on {_day(meeting.meets_on)}")
                 lines = [f"The agenda for {school.name}'s {title} {'was due' if overdue else 'is due'} to members by "
                          f"{_day(agenda_due)}, 10 working days before the meeting.", "Write or upload it in the portal and mark it as sent."]
                 add("agenda", stage, advisers, subject, "Agenda overdue" if overdue else "Agenda due", lines,
                     public_link("meetings.agenda", school_id=school.id, meeting_id=meeting.id), "Write and send the agenda", agenda_due)
-    if _in_window(today, shift_working_days(meeting.meets_on, -2, closures), day_before_meeting):
+    if _in_window(today, shift_working_days(meeting.meets_on, -2, closures), day_before_meeting, closures):
         from portal.meetings.invitations import meeting_invitation
         from portal.meetings.rules import london_time
 
@@ -160,7 +166,7 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
             (f"{minutes_due}:3-days", shift_working_days(minutes_due, -3, closures), minutes_due, False),
             (f"{minutes_due}:overdue", shift_working_days(minutes_due, 1, closures), minutes_due + timedelta(days=90), True),
         ):
-            if _in_window(today, send_on, until):
+            if _in_window(today, send_on, until, closures):
                 add("minutes", stage, advisers,
                     (f"Overdue: minutes of {school.name}'s review on {_day(meeting.meets_on)}" if overdue
                      else f"Minutes due {_day(minutes_due)}: {school.name}'s review on {_day(meeting.meets_on)}"),
@@ -195,7 +201,7 @@ def _verification_reminders(today, closures):
     from portal.evidence.rules import schools_not_verified_this_half_term
 
     half_term = half_term_on(today)
-    if half_term is None or not _in_window(today, shift_working_days(half_term.ends_on, -10, closures), half_term.ends_on):
+    if half_term is None or not _in_window(today, shift_working_days(half_term.ends_on, -10, closures), half_term.ends_on, closures):
         return []
     _, schools = schools_not_verified_this_half_term(None, today)
     found = []
@@ -232,7 +238,7 @@ def _visit_reminders(today, settings, closures):
             for stage, send_on, until, overdue in ((f"{due}:1-day", shift_working_days(due, -1, closures), due, False),
                                                    (f"{due}:overdue", shift_working_days(due, 1, closures), due + timedelta(days=90),
                                                     True)):
-                if _in_window(today, send_on, until):
+                if _in_window(today, send_on, until, closures):
                     found.append(Reminder(
                         key=f"notes:visit-{visit.id}:{visit.adviser.email.lower()}:{stage}", kind="notes",
                         email=visit.adviser.email, user_id=visit.adviser.id, school=school,
@@ -297,8 +303,12 @@ def _with_urls():
 
 
 def scan(now=None, today=None) -> dict:
-    """Queue every wanted reminder not already in the outbox; cancel queued ones no longer wanted."""
+    """Queue every wanted reminder not already in the outbox; cancel queued ones no longer wanted.
+
+    On a day that is not a working day nothing is queued or cancelled: the next working day's scan decides."""
     today = today or sending_day(now or clock.now())
+    if not is_working_day(today, closure_days()):
+        return {"queued": 0, "cancelled": 0, "day": today, "working_day": False}
     with _with_urls():
         wanted = wanted_reminders(today)
         queued = 0
@@ -316,7 +326,7 @@ def scan(now=None, today=None) -> dict:
             outbox.cancel(message, "No longer applies")
             cancelled += 1
     db.session.commit()
-    return {"queued": queued, "cancelled": cancelled, "day": today}
+    return {"queued": queued, "cancelled": cancelled, "day": today, "working_day": True}
 
 
 def preview(today: date):
