@@ -201,3 +201,40 @@ def test_submitted_evidence_clears_the_evidence_due_item(client, sign_in, school
     assert "Submit evidence" in text_of(client.get("/"))
     _post(client, school, [("reading.pdf", PDF)])
     assert "Submit evidence" not in text_of(client.get("/"))
+
+
+def test_only_meetings_still_to_come_are_offered(app, client, sign_in, school):
+    import re
+
+    from portal.meetings.models import ReviewMeeting
+
+    today = clock.today()
+    with app.app_context():
+        row = db.session.get(School, school["id"])
+        plan = plan_rules.load_plan(row, school["plan"])
+        when = {"kind": MeetingKind.RAP_REVIEW, "starts_at": time(16), "ends_at": time(17), "plan": plan}
+        held = meeting_rules.schedule_meeting(row, None, meets_on=shift_working_days(today, -3), **when)
+        cancelled = meeting_rules.schedule_meeting(row, None, meets_on=shift_working_days(today, 12), **when)
+        on_the_day = meeting_rules.schedule_meeting(row, None, meets_on=today, **when)
+        meeting_rules.cancel(cancelled, "Head on a course")
+        db.session.commit()
+        held_id, today_id = held.id, on_the_day.id
+
+    def offered(response):
+        select_html = re.search(r'<select[^>]*name="meeting_id".*?</select>', response.get_data(as_text=True), re.DOTALL).group(0)
+        return {int(v) for v in re.findall(r'value="(\d+)"', select_html)} - {0}
+
+    sign_in("head@example.org")
+    url = f"/schools/{school['id']}/evidence/new"
+    assert offered(client.get(url)) == {school["meeting"], today_id}  # not the held one, nor the cancelled one
+    assert offered(client.get(f"{url}?meeting={held_id}")) == {school["meeting"], today_id}
+    late = _post(client, school, [("reading.pdf", PDF)], meeting_id=str(held_id))
+    assert late.status_code == 200 and "Choose the review meeting this evidence is for" in text_of(late)
+    assert "Submit evidence for this meeting" not in text_of(client.get(f"/schools/{school['id']}/meetings/{held_id}"))
+    with app.app_context():
+        for meeting_id in (school["meeting"], today_id):
+            meeting_rules.cancel(db.session.get(ReviewMeeting, meeting_id), "Moved to the spring")
+        db.session.commit()
+    page = text_of(client.get(url))
+    assert "There is no review meeting coming up to submit evidence for" in page
+    assert "meetings already held or cancelled are not offered" in page and "Choose a meeting" not in page

@@ -97,8 +97,8 @@ def test_adviser_schedules_a_year_of_half_termly_reviews(app, client, sign_in, s
     for number, day in enumerate([date(2026, 9, 30), date(2026, 11, 25), date(2027, 2, 3), date(2027, 3, 10),
                                   date(2027, 5, 12), date(2027, 6, 30)], start=1):
         data[f"date_{number}"] = [str(day.day), str(day.month), str(day.year)]
-    page = text_of(client.post(url, data=dict(data, date_2=["28", "12", "2026"])))
-    assert "The Autumn 2 meeting must be between 2 November and 18 December 2026" in page
+    page = text_of(client.post(url, data=dict(data, date_2=["13", "1", "2027"])))  # in Spring 1
+    assert "The Autumn 2 meeting must be between 2 November and 18 December 2026, or in the school holidays either side" in page
     response = client.post(url, data=data, follow_redirects=True)
     assert "6 review meetings scheduled for 2026 to 2027" in text_of(response)
     assert "Every half term already has a review meeting" in text_of(client.post(url, data=data, follow_redirects=True))
@@ -249,3 +249,162 @@ def test_due_items_soonest_first_with_overdue_first(ctx, school):
     agenda = rules.due_for(adviser, today)
     assert [(i.what, i.due_on, i.overdue) for i in agenda] == [("Agenda", date(2026, 11, 18), True),
                                                                 ("Agenda", date(2026, 12, 2), False)]
+
+
+# School holidays: YEAR's Autumn 2 ends on Friday 18 December 2026 and Spring 1 starts on Tuesday 5 January 2027.
+CHRISTMAS = "between Autumn 2 and Spring 1"
+
+
+def test_term_calendar_tells_the_school_holidays_from_term_time(ctx, school):
+    from portal.terms.rules import term_calendar
+
+    calendar = term_calendar()
+    assert calendar.holiday_on(date(2026, 12, 30)).described == CHRISTMAS
+    assert calendar.holiday_on(date(2026, 10, 28)).described == "between Autumn 1 and Autumn 2"
+    assert calendar.holiday_on(date(2026, 8, 20)).described == "before Autumn 1"
+    assert calendar.holiday_on(date(2027, 8, 10)).described == "after Summer 2"
+    for in_term in (date(2026, 12, 18), date(2027, 1, 5), date(2026, 11, 25)):
+        assert calendar.holiday_on(in_term) is None and not calendar.is_school_holiday(in_term)
+    assert calendar.holiday_on(date(2027, 9, 1)) is None  # 2027 to 2028 has no term dates: nothing is known
+    assert calendar.holiday_on(date(2026, 7, 30)) is None  # nor has 2025 to 2026
+    assert rules.holiday_warning(date(2026, 12, 30)) == f"30 December 2026 is in the school holidays ({CHRISTMAS})"
+    assert rules.holiday_warning(date(2026, 12, 16)) is None
+
+
+def test_a_meeting_in_the_school_holidays_is_booked_only_once_confirmed(ctx, school):
+    school_row = db.session.get(School, school["id"])
+    when = {"kind": MeetingKind.RAP_REVIEW, "starts_at": time(16), "ends_at": time(17)}
+    with pytest.raises(rules.InSchoolHolidays) as warned:
+        rules.schedule_meeting(school_row, None, meets_on=date(2026, 12, 30), **when)
+    assert warned.value.message == ("30 December 2026 is in the school holidays (between Autumn 2 and Spring 1). "
+                                    "Tick the box to book it anyway.")
+    assert warned.value.field == "book_in_holidays"
+    meeting = rules.schedule_meeting(school_row, None, meets_on=date(2026, 12, 30), holidays_confirmed=True, **when)
+    assert rules.deadlines_for(meeting).evidence_due == date(2026, 12, 21)  # past Christmas and Boxing Day (28th)
+    rules.schedule_meeting(school_row, None, meets_on=date(2027, 9, 15), **when)  # no term dates for 2027 to 2028: no warning
+    in_term = rules.schedule_meeting(school_row, None, meets_on=date(2026, 12, 16), **when)
+    db.session.flush()
+    with pytest.raises(rules.InSchoolHolidays, match="21 December 2026 is in the school holidays"):
+        rules.reschedule(in_term, None, meets_on=date(2026, 12, 21), starts_at=time(16), ends_at=time(17), reason="")
+    rules.reschedule(in_term, None, meets_on=date(2026, 12, 21), starts_at=time(16), ends_at=time(17), reason="",
+                     holidays_confirmed=True)
+    rules.reschedule(in_term, None, meets_on=date(2026, 12, 21), starts_at=time(10), ends_at=time(11), reason="")  # same day
+    assert (in_term.meets_on, in_term.starts_at) == (date(2026, 12, 21), time(10))
+
+
+def test_half_termly_dates_in_the_holidays_either_side_are_warned_about(ctx, school):
+    school_row = db.session.get(School, school["id"])
+    plan = plan_rules.load_plan(school_row, school["plan"])
+    half_terms = _year(None).half_terms
+    dates = {h: rules.suggested_date(h) for h in half_terms}
+    when = {"plan": plan, "starts_at": time(16), "ends_at": time(17)}
+    with pytest.raises(rules.InSchoolHolidays) as warned:
+        rules.schedule_half_termly(school_row, None, dates={**dates, half_terms[1]: date(2026, 12, 21),
+                                                            half_terms[2]: date(2026, 12, 22)}, **when)
+    assert warned.value.message == ("The Autumn 2 meeting on 21 December 2026 is in the school holidays (between Autumn 2 and "
+                                    "Spring 1); the Spring 1 meeting on 22 December 2026 is in the school holidays (between "
+                                    "Autumn 2 and Spring 1). Tick the box to book them anyway.")
+    with pytest.raises(RuleBroken, match="The Autumn 2 meeting must be between 2 November and 18 December 2026, or in"):
+        rules.schedule_half_termly(school_row, None, dates={**dates, half_terms[1]: date(2027, 1, 13)}, **when)
+    created = rules.schedule_half_termly(school_row, None, dates={**dates, half_terms[1]: date(2026, 12, 21)},
+                                         holidays_confirmed=True, **when)
+    assert [m.meets_on for m in created if m.half_term is half_terms[1]] == [date(2026, 12, 21)]
+
+
+def _date_fields(day):
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def test_scheduling_pages_warn_about_the_holidays_keep_what_was_typed_and_book_once_ticked(app, client, sign_in, school):
+    sign_in("adviser@example.org")
+    base = f"/schools/{school['id']}/meetings"
+    data = {"kind": "rap_review", "plan_id": str(school["plan"]), "meets_on": _date_fields(date(2026, 12, 30)),
+            "starts_at": "10am", "ends_at": "11:30", "place": "Council offices", "chair": "Jo Lead"}
+    warned = client.post(f"{base}/new", data=data)
+    page, html = text_of(warned), warned.get_data(as_text=True)
+    assert warned.status_code == 200 and "There is a problem" in page
+    assert ("30 December 2026 is in the school holidays (between Autumn 2 and Spring 1). Tick the box to book it anyway."
+            in page)
+    assert 'href="#book_in_holidays"' in html and 'name="book_in_holidays"' in html
+    assert 'value="Council offices"' in html and 'value="Jo Lead"' in html and 'value="10:00"' in html
+    assert 'value="30"' in html and 'value="12"' in html
+    with app.app_context():
+        assert db.session.scalar(select(ReviewMeeting)) is None
+    booked = client.post(f"{base}/new", data={**data, "book_in_holidays": "y"})
+    assert booked.status_code == 302
+    meeting_page = text_of(client.get(booked.headers["Location"]))
+    assert "30 December 2026, 10:00 to 11:30 School holiday" in meeting_page
+    assert "21 December 2026 School holiday" in meeting_page  # the evidence deadline: the school may be closed
+    assert "14 December 2026 School holiday" not in meeting_page  # the agenda deadline is in term
+    assert "21 December 2026 School holiday" in text_of(client.get(base))
+
+    meeting_id = int(booked.headers["Location"].rsplit("/", 1)[1])
+    back = {"meets_on": _date_fields(date(2026, 12, 16)), "starts_at": "4pm", "ends_at": "5pm", "reason": "Back in term"}
+    in_term = client.post(f"{base}/{meeting_id}/reschedule", data=back)
+    assert in_term.status_code == 302
+    page = text_of(client.get(f"{base}/{meeting_id}"))
+    assert "16 December 2026, 16:00 to 17:00 Where" in page  # in term: no tag on the meeting's date
+    assert "4 January 2027 School holiday" in page  # but its minutes fall due the day before Spring 1 starts
+    moved = {"meets_on": _date_fields(date(2027, 2, 17)), "starts_at": "4pm", "ends_at": "5pm", "reason": "Head on a course"}
+    warned = client.post(f"{base}/{meeting_id}/reschedule", data=moved)
+    assert "17 February 2027 is in the school holidays (between Spring 1 and Spring 2)" in text_of(warned)
+    assert "Head on a course" in warned.get_data(as_text=True)
+    assert client.post(f"{base}/{meeting_id}/reschedule", data={**moved, "book_in_holidays": "y"}).status_code == 302
+    assert "moved from 16 December 2026 16:00 to 17 February 2027 16:00" in text_of(client.get(f"{base}/{meeting_id}"))
+
+
+def test_half_termly_page_warns_about_a_date_in_the_holidays(app, client, sign_in, school):
+    sign_in("adviser@example.org")
+    url = f"/schools/{school['id']}/meetings/half-termly"
+    data = {"plan_id": str(school["plan"]), "starts_at": "4pm", "ends_at": "17:30", "place": "School library", "chair": ""}
+    with app.app_context():
+        for half_term in _year(app).half_terms:
+            data[f"date_{half_term.number}"] = _date_fields(rules.suggested_date(half_term))
+    data["date_2"] = _date_fields(date(2026, 12, 21))
+    warned = client.post(url, data=data)
+    page = text_of(warned)
+    assert ("The Autumn 2 meeting on 21 December 2026 is in the school holidays (between Autumn 2 and Spring 1). "
+            "Tick the box to book it anyway.") in page
+    assert 'value="School library"' in warned.get_data(as_text=True) and 'value="21"' in warned.get_data(as_text=True)
+    done = client.post(url, data={**data, "book_in_holidays": "y"}, follow_redirects=True)
+    assert "6 review meetings scheduled for 2026 to 2027" in text_of(done)
+
+
+def test_a_held_meetings_agenda_is_not_sent_rather_than_overdue(app, client, sign_in, school):
+    today = clock.today()
+    held_id = _meeting(app, school, shift_working_days(today, -3))
+    coming_id = _meeting(app, school, shift_working_days(today, 3))
+    with app.app_context():
+        held, coming = db.session.get(ReviewMeeting, held_id), db.session.get(ReviewMeeting, coming_id)
+        assert rules.agenda_status(held, rules.deadlines_for(held), today) == "not sent"
+        assert rules.agenda_status(coming, rules.deadlines_for(coming), today) == "overdue"
+        assert rules.agenda_status(coming, rules.deadlines_for(coming), shift_working_days(today, -20)) == "due"
+        adviser = db.session.get(User, school["people"]["adviser"])
+        assert [(i.what, i.meeting.id) for i in rules.due_for(adviser, today) if i.what == "Agenda"] == [("Agenda", coming_id)]
+    sign_in("adviser@example.org")
+    base = f"/schools/{school['id']}/meetings"
+    held_page = text_of(client.get(f"{base}/{held_id}"))
+    assert "Agenda to members" in held_page and "Not sent" in held_page and "Overdue" not in held_page
+    assert "Overdue" in text_of(client.get(f"{base}/{coming_id}"))
+    rows = client.get(base).get_data(as_text=True).split("<tr")
+    held_row, coming_row = (next(r for r in rows if f'/meetings/{i}"' in r) for i in (held_id, coming_id))
+    assert "Not sent" in held_row and "Overdue" not in held_row
+    assert "Overdue" in coming_row
+    home = text_of(client.get("/"))
+    assert home.count("Send the agenda") == 1 and "Circulate the minutes" in home
+
+
+def test_deadlines_in_the_holidays_are_marked_where_they_are_listed(app, client, sign_in, school):
+    meeting_id = _meeting(app, school, date(2027, 1, 13))  # in Spring 1; its agenda is due 29 December, in the holidays
+    with app.app_context():
+        adviser = db.session.get(User, school["people"]["adviser"])
+        assert [(i.what, i.due_on, i.in_holidays) for i in rules.due_for(adviser)] == [("Agenda", date(2026, 12, 29), True)]
+    sign_in("adviser@example.org")
+    assert "29 December 2026 School holiday" in text_of(client.get("/"))
+    agenda_page = text_of(client.get(f"/schools/{school['id']}/meetings/{meeting_id}/agenda"))
+    assert "Due to members by 29 December 2026 School holiday" in agenda_page
+    meeting_page = text_of(client.get(f"/schools/{school['id']}/meetings/{meeting_id}"))
+    assert meeting_page.count("School holiday") == 1  # the meeting, its evidence and minutes deadlines are in term
+    sign_in("head@example.org")
+    home = text_of(client.get("/"))
+    assert "6 January 2027" in home and "School holiday" not in home

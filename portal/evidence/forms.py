@@ -12,7 +12,8 @@ FILES_HINT = ("PDF, Word, Excel, PowerPoint, OpenDocument, images, CSV or text. 
 
 
 class EvidenceForm(FlaskForm):
-    meeting_id = SelectField("Review meeting", coerce=int, widget=GovSelect(),
+    # No choice check here: a meeting held or cancelled since the page was opened gets the rule's own message.
+    meeting_id = SelectField("Review meeting", coerce=int, widget=GovSelect(), validate_choice=False,
                              validators=[InputRequired(message="Choose the review meeting this evidence is for")])
     title = StringField("Title", widget=GovTextInput(), description="A few words, for example: Year 6 reading assessment, autumn",
                         validators=[InputRequired(message="Enter a short title for this evidence"), Length(max=200)])

@@ -13,6 +13,9 @@ from portal.meetings.models import MeetingKind, Rag
 def _when_fields(form_class):
     form_class.starts_at = GovTimeField("Start time", validators=[InputRequired(message="Enter the start time")])
     form_class.ends_at = GovTimeField("End time", validators=[InputRequired(message="Enter the end time")])
+    # Shown only after a date in the school holidays was warned about: ticking it books the date anyway.
+    form_class.book_in_holidays = BooleanField("Book in the school holidays anyway", widget=GovCheckboxInput(),
+                                               description="The school may be closed that day: check members can come.")
     return form_class
 
 

@@ -19,7 +19,7 @@ from portal.meetings.models import (
     ReviewMeeting,
 )
 from portal.schools.models import Role, SchoolRole
-from portal.terms.rules import closure_days, deadline_settings
+from portal.terms.rules import TermCalendar, closure_days, deadline_settings, term_calendar
 from portal import clock
 from portal.clock import as_london
 from portal.working_days import is_working_day, shift_working_days
@@ -41,6 +41,38 @@ def deadlines_for(meeting, settings=None, closures=None) -> Deadlines:
         evidence_due=shift_working_days(meeting.meets_on, -settings.evidence_days, closures),
         minutes_due=shift_working_days(meeting.meets_on, settings.minutes_days, closures),
     )
+
+
+class InSchoolHolidays(RuleBroken):
+    """Not a refusal: a date outside term time, booked only once the person confirms it (some LAs do meet in holidays)."""
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def holiday_warning(day: date, calendar: TermCalendar | None = None) -> str | None:
+    """"30 December 2026 is in the school holidays (between Autumn 2 and Spring 1)", or None in term time."""
+    holiday = (calendar or term_calendar()).holiday_on(day)
+    return None if holiday is None else f"{_day(day)} is in the school holidays ({holiday.described})"
+
+
+def _check_term_time(warnings: list[str | None], confirmed: bool):
+    """Stop at dates in the school holidays until the person ticks the box to book them anyway."""
+    warnings = [w for w in warnings if w]
+    if warnings and not confirmed:
+        sentence = "; ".join([warnings[0]] + [w[0].lower() + w[1:] for w in warnings[1:]])
+        raise InSchoolHolidays(f"{sentence}. Tick the box to book {'it' if len(warnings) == 1 else 'them'} anyway.",
+                               "book_in_holidays")
+
+
+def agenda_status(meeting, deadlines: Deadlines, today: date) -> str:
+    """"sent", "due", "overdue"; or "not sent" once the meeting is held or cancelled: too late to be overdue then."""
+    if meeting.agenda_sent_at is not None:
+        return "sent"
+    if meeting.is_cancelled or meeting.meets_on < today:
+        return "not sent"
+    return "overdue" if deadlines.agenda_due < today else "due"
 
 
 def load_meeting(school, meeting_id):
@@ -78,11 +110,16 @@ def _check_when(meets_on, starts_at, ends_at, closures):
 
 
 def schedule_meeting(school, user, *, kind: MeetingKind, meets_on: date, starts_at: time, ends_at: time, place="", chair="",
-                     plan=None, half_term=None, members=None, closures=None):
-    """A new meeting. ``members``: [(user, role label)] — the school's usual members when None."""
+                     plan=None, half_term=None, members=None, closures=None, holidays_confirmed=False):
+    """A new meeting. ``members``: [(user, role label)] — the school's usual members when None.
+
+    A date in the school holidays raises InSchoolHolidays unless ``holidays_confirmed`` (the person ticked the box).
+    """
     _check_when(meets_on, starts_at, ends_at, closure_days() if closures is None else closures)
     if plan is not None and plan.school is not school:
         raise RuleBroken("That plan belongs to another school", "plan_id")
+    if not holidays_confirmed:
+        _check_term_time([holiday_warning(meets_on)], confirmed=False)
     meeting = ReviewMeeting(school=school, kind=kind, meets_on=meets_on, starts_at=starts_at, ends_at=ends_at,
                             place=place.strip(), chair=chair.strip(), plan=plan, half_term=half_term,
                             created_by_id=getattr(user, "id", None))
@@ -102,34 +139,57 @@ def suggested_date(half_term, closures=frozenset()) -> date:
     return day
 
 
-def schedule_half_termly(school, user, *, plan, dates: dict, starts_at: time, ends_at: time, place="", chair=""):
-    """One RAP review in each half term: ``dates`` maps half term -> date. Half terms already covered are left alone."""
+def _half_term_window(half_term) -> tuple[date, date]:
+    """A half term's meeting may fall in it or in the school holidays either side (with a warning), never in another half term."""
+    year = half_term.academic_year
+    by_number = {h.number: h for h in year.half_terms}
+    previous, following = by_number.get(half_term.number - 1), by_number.get(half_term.number + 1)
+    earliest = previous.ends_on + timedelta(days=1) if previous else date(year.start_year, 8, 1)
+    latest = following.starts_on - timedelta(days=1) if following else date(year.start_year + 1, 8, 31)
+    return earliest, latest
+
+
+def schedule_half_termly(school, user, *, plan, dates: dict, starts_at: time, ends_at: time, place="", chair="",
+                         holidays_confirmed=False):
+    """One RAP review in each half term: ``dates`` maps half term -> date. Half terms already covered are left alone.
+
+    A date in the holidays next to its half term is booked only once the person confirms it (InSchoolHolidays).
+    """
     closures = closure_days()
     covered = {m.half_term_id for m in school_meetings(school) if m.plan_id == plan.id and not m.is_cancelled}
     problems = []
     for half_term, meets_on in dates.items():
-        if not half_term.starts_on <= meets_on <= half_term.ends_on:
+        earliest, latest = _half_term_window(half_term)
+        if not earliest <= meets_on <= latest:
             problems.append(f"The {half_term.name} meeting must be between {half_term.starts_on.day} {half_term.starts_on:%B} "
-                            f"and {half_term.ends_on.day} {half_term.ends_on:%B %Y}")
+                            f"and {_day(half_term.ends_on)}, or in the school holidays either side")
         elif not is_working_day(meets_on, closures):
             problems.append(f"The {half_term.name} meeting falls on a weekend, bank holiday or closure day")
     if problems:
         raise RuleBroken("; ".join(problems))
+    wanted = sorted(((h, d) for h, d in dates.items() if h.id not in covered), key=lambda item: item[1])
+    calendar = term_calendar()
+    _check_term_time([f"The {h.name} meeting on {w}" for h, d in wanted if (w := holiday_warning(d, calendar))],
+                     holidays_confirmed)
     return [
         schedule_meeting(school, user, kind=MeetingKind.RAP_REVIEW, meets_on=meets_on, starts_at=starts_at, ends_at=ends_at,
-                         place=place, chair=chair, plan=plan, half_term=half_term, closures=closures)
-        for half_term, meets_on in sorted(dates.items(), key=lambda item: item[1])
-        if half_term.id not in covered
+                         place=place, chair=chair, plan=plan, half_term=half_term, closures=closures, holidays_confirmed=True)
+        for half_term, meets_on in wanted
     ]
 
 
-def reschedule(meeting, user, *, meets_on, starts_at, ends_at, reason):
-    """Move the meeting; its deadlines follow, the change is kept and invitations get a higher SEQUENCE."""
+def reschedule(meeting, user, *, meets_on, starts_at, ends_at, reason, holidays_confirmed=False):
+    """Move the meeting; its deadlines follow, the change is kept and invitations get a higher SEQUENCE.
+
+    A new date in the school holidays raises InSchoolHolidays unless ``holidays_confirmed``.
+    """
     if meeting.is_cancelled:
         raise RuleBroken("This meeting is cancelled", "meets_on")
     _check_when(meets_on, starts_at, ends_at, closure_days())
     if (meeting.meets_on, meeting.starts_at, meeting.ends_at) == (meets_on, starts_at, ends_at):
         raise RuleBroken("Enter a different date or time to reschedule", "meets_on")
+    if meets_on != meeting.meets_on:
+        _check_term_time([holiday_warning(meets_on)], holidays_confirmed)
     meeting.date_changes.append(MeetingDateChange(changed_by_id=getattr(user, "id", None), from_date=meeting.meets_on,
                                                   to_date=meets_on, from_time=meeting.starts_at, to_time=starts_at,
                                                   reason=reason.strip(), changed_at=clock.now()))
@@ -213,6 +273,7 @@ class DueItem:
     due_on: date
     meeting: ReviewMeeting
     overdue: bool
+    in_holidays: bool = False  # the school may be closed that day
 
 
 def due_for(user, today=None):
@@ -238,13 +299,17 @@ def due_for(user, today=None):
     items = []
     for meeting in meetings:
         deadlines = deadlines_for(meeting, settings, closures)
-        upcoming = meeting.meets_on >= today
+        upcoming = meeting.meets_on >= today  # a held meeting's agenda is no longer due: too late to send
         if meeting.school_id in advises and upcoming and meeting.agenda_sent_at is None:
             items.append(DueItem("Agenda", deadlines.agenda_due, meeting, deadlines.agenda_due < today))
         if meeting.school_id in advises and not upcoming and meeting.minutes_circulated_at is None:
             items.append(DueItem("Minutes", deadlines.minutes_due, meeting, deadlines.minutes_due < today))
         if meeting.school_id in leads and upcoming and meeting.id not in with_evidence:
             items.append(DueItem("Evidence", deadlines.evidence_due, meeting, deadlines.evidence_due < today))
+    if items:
+        calendar = term_calendar()
+        for item in items:
+            item.in_holidays = calendar.is_school_holiday(item.due_on)
     return sorted(items, key=lambda item: (not item.overdue, item.due_on, item.meeting.school.name))
 
 

@@ -1,5 +1,6 @@
 """Term dates: checking the six half terms the LA admin enters, and finding today's."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -59,6 +60,49 @@ def academic_years():
 def half_term_on(day: date) -> HalfTerm | None:
     """The half term ``day`` falls in, or None in a holiday."""
     return db.session.scalar(select(HalfTerm).where(HalfTerm.starts_on <= day, HalfTerm.ends_on >= day))
+
+
+@dataclass(frozen=True)
+class SchoolHoliday:
+    """A day outside the LA's half terms, with the half terms either side (None beyond the dates entered)."""
+
+    after: HalfTerm | None
+    before: HalfTerm | None
+
+    @property
+    def described(self) -> str:
+        """"between Autumn 2 and Spring 1", "after Summer 2", "before Autumn 1"."""
+        if self.after and self.before:
+            return f"between {self.after.name} and {self.before.name}"
+        return f"after {self.after.name}" if self.after else f"before {self.before.name}"
+
+
+class TermCalendar:
+    """The LA's term dates loaded once, to tell term time from the school holidays for many days.
+
+    A year's term dates speak for 1 August to the next 31 August (its summer holidays either side); for a day no
+    entered year speaks for, nothing is known, so it counts as term time: we never warn without the LA's dates.
+    """
+
+    def __init__(self, years):
+        self.years = [year for year in years if year.half_terms]
+
+    def holiday_on(self, day: date) -> SchoolHoliday | None:
+        """The school holiday ``day`` falls in, or None in term time (or when no term dates cover it)."""
+        spanning = [y for y in self.years if date(y.start_year, 8, 1) <= day <= date(y.start_year + 1, 8, 31)]
+        half_terms = sorted((h for y in spanning for h in y.half_terms), key=lambda h: h.starts_on)
+        if not half_terms or any(h.starts_on <= day <= h.ends_on for h in half_terms):
+            return None
+        ended = [h for h in half_terms if h.ends_on < day]
+        coming = [h for h in half_terms if h.starts_on > day]
+        return SchoolHoliday(after=ended[-1] if ended else None, before=coming[0] if coming else None)
+
+    def is_school_holiday(self, day: date) -> bool:
+        return self.holiday_on(day) is not None
+
+
+def term_calendar() -> TermCalendar:
+    return TermCalendar(academic_years())
 
 
 def academic_year_on(day: date | None = None):

@@ -67,3 +67,34 @@ def test_adviser_schedules_half_termly_reviews_and_head_sees_evidence_deadline(a
     first_row = due.locator("tbody tr").first
     expect(first_row).to_contain_text(f"{evidence_due.day} {evidence_due:%B %Y}")
     expect(first_row).to_contain_text("Submit evidence")
+
+
+def test_adviser_books_a_meeting_in_the_christmas_holidays_after_the_warning(app, browser, portal_url, world):
+    school_id = world.school("Brookside Primary School")
+    world.user("adviser@example.org", "Priya Shah", roles=[(school_id, Role.ADVISER)])
+    with app.app_context():
+        save_term_dates(None, *current_year_dates(date(2026, 11, 25)))  # Autumn 2 ends 18 December, Spring 1 starts 5 January
+        db.session.commit()
+
+    adviser = browser.new_page()
+    _sign_in(adviser, portal_url, "adviser@example.org")
+    adviser.goto(f"{portal_url}/schools/{school_id}/meetings/new")
+    adviser.get_by_label("Day").fill("30")
+    adviser.get_by_label("Month").fill("12")
+    adviser.get_by_label("Year").fill("2026")
+    adviser.get_by_label("Start time").fill("10am")
+    adviser.get_by_label("End time").fill("11am")
+    adviser.get_by_label("Place").fill("Council offices")
+    adviser.get_by_role("button", name="Schedule meeting").click()
+    summary = adviser.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("30 December 2026 is in the school holidays (between Autumn 2 and Spring 1). "
+                                    "Tick the box to book it anyway.")
+    expect(adviser.get_by_label("Place")).to_have_value("Council offices")
+    summary.get_by_role("link").click()
+    adviser.get_by_label("Book in the school holidays anyway").check()
+    adviser.get_by_role("button", name="Schedule meeting").click()
+    expect(adviser.locator(".govuk-notification-banner")).to_contain_text("scheduled")
+    expect(adviser.locator(".govuk-summary-list")).to_contain_text("30 December 2026, 10:00 to 11:00 School holiday")
+    evidence_row = adviser.get_by_role("row", name="School's evidence")
+    expect(evidence_row).to_contain_text("21 December 2026")
+    expect(evidence_row).to_contain_text("School holiday")
