@@ -96,12 +96,14 @@ def decide(item, adviser, *, decision: Decision, comment: str, today=None, visit
     if decision == Decision.NOT_ACCEPTED and not comment.strip():
         raise RuleBroken("Give the reason it is not accepted", "comment")
     half_term = half_term_on(today or clock.today())
-    item.decisions.append(Verification(version_number=item.latest_version.number, decision=decision, comment=comment.strip(),
-                                       decided_by_id=getattr(adviser, "id", None), decided_at=clock.now(),
-                                       half_term_id=half_term.id if half_term else None, school_id=item.school_id,
-                                       visit_id=visit.id if visit is not None else None))
+    verification = Verification(version_number=item.latest_version.number, decision=decision, comment=comment.strip(),
+                                decided_by_id=getattr(adviser, "id", None), decided_at=clock.now(),
+                                half_term_id=half_term.id if half_term else None, school_id=item.school_id,
+                                visit_id=visit.id if visit is not None else None)
+    item.decisions.append(verification)
     item.status = {Decision.VERIFIED: EvidenceStatus.VERIFIED, Decision.QUERY: EvidenceStatus.QUERIED,
                    Decision.NOT_ACCEPTED: EvidenceStatus.NOT_ACCEPTED}[decision]
+    return verification
 
 
 def withdraw(item):
@@ -184,3 +186,15 @@ def verification_summary(user):
         return None
     half_term, not_verified = schools_not_verified_this_half_term(None if admin else user)
     return {"waiting": len(verification_queue(user, is_admin=admin)), "half_term": half_term, "not_verified": not_verified}
+
+
+def queries_to_answer(user):
+    """Evidence with an open query from the adviser, at the schools this person leads, oldest query first."""
+    leads = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id,
+                                               SchoolRole.role.in_([Role.HEADTEACHER, Role.SENIOR_LEADER]))
+    items = db.session.scalars(
+        select(EvidenceItem).where(EvidenceItem.status == EvidenceStatus.QUERIED, EvidenceItem.school_id.in_(leads))
+        .options(selectinload(EvidenceItem.school), selectinload(EvidenceItem.meeting).selectinload(ReviewMeeting.half_term),
+                 selectinload(EvidenceItem.decisions).selectinload(Verification.decided_by))
+    ).all()
+    return sorted(items, key=lambda item: (item.decisions[-1].decided_at if item.decisions else item.created_at, item.id))

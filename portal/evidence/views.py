@@ -11,9 +11,10 @@ from portal.evidence.forms import FILES_HINT, AnswerForm, DecisionForm, Evidence
 from portal.evidence.models import Decision, EvidenceFile
 from portal.evidence.storage import human_size, storage_for
 from portal.extensions import db, htmx
+from portal.notices import events as notices
 from portal import clock
 from portal.meetings.rules import deadlines_for
-from portal.terms.rules import deadline_settings
+from portal.terms.rules import deadline_settings, term_calendar
 
 HEAD_BYTES = 64 * 1024
 
@@ -70,9 +71,7 @@ def _evidence_form(school, meetings):
     form.criterion_ids.choices = [(c.id, c.description) for c in criteria.values()]
     form.files.description = FILES_HINT.format(limit=human_size(current_app.config["EVIDENCE_MAX_FILE_BYTES"]))
     if request.method == "GET":
-        today = clock.today()
-        next_meeting = next((m.id for m in meetings if m.meets_on >= today), 0)
-        form.meeting_id.data = request.args.get("meeting", next_meeting, type=int)
+        form.meeting_id.data = request.args.get("meeting", meetings[0].id if meetings else 0, type=int)
     return form, criteria
 
 
@@ -85,7 +84,8 @@ def index(school):
 @bp.route("/new", methods=["GET", "POST"])
 @school_access(may_lead_school)
 def new(school):
-    meetings = [m for m in rules.upcoming_meetings(school) if m.plan is not None]
+    today = clock.today()  # a meeting already held is too late for evidence; a cancelled one is not listed at all
+    meetings = [m for m in rules.upcoming_meetings(school) if m.plan is not None and m.meets_on >= today]
     form, criteria = _evidence_form(school, meetings)
     kept = []
     if request.method == "POST":
@@ -114,7 +114,7 @@ def new(school):
                 return redirect(target)
     deadlines = {m.id: deadlines_for(m) for m in meetings}
     return render_template("evidence/new.html", school=school, form=form, kept=kept, meetings=meetings, deadlines=deadlines,
-                           evidence_days=deadline_settings().evidence_days)
+                           evidence_days=deadline_settings().evidence_days, calendar=term_calendar())
 
 
 def _visit_for_decision(school, visit_id):
@@ -169,11 +169,14 @@ def decision(school, item_id):
     visit = _visit_for_decision(school, request.form.get("visit_id", type=int))
     if form.validate_on_submit():
         try:
-            rules.decide(item, current_user, decision=Decision(form.decision.data), comment=form.comment.data or "", visit=visit)
+            verification = rules.decide(item, current_user, decision=Decision(form.decision.data),
+                                        comment=form.comment.data or "", visit=visit)
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "decision")
         else:
+            db.session.flush()
+            notices.evidence_decided(item, verification, current_user)
             db.session.commit()
             flash(f"{item.title}: {item.status.label.lower()}.", "success")
             back_to_queue = request.form.get("from_queue") == "yes"

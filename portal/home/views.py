@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from portal.access import is_la_admin, signed_in
 from portal.comments.rules import open_comments_for
-from portal.evidence.rules import verification_summary
+from portal.evidence.rules import queries_to_answer, verification_summary
 from portal.home import bp
 from portal.minutes.rules import minutes_awaiting_confirmation_by, open_actions_for, reviews_without_governing_body_date
 from portal import clock
@@ -24,6 +24,7 @@ def index():
         "self_evaluations": self_evaluations_to_act_on(current_user),
         "due": due_for(current_user),
         "verification": verification_summary(current_user),
+        "evidence_queries": queries_to_answer(current_user),
         "minutes_to_confirm": minutes_awaiting_confirmation_by(current_user),
         "my_actions": open_actions_for(current_user),
         "visit_notes": notes_to_act_on(current_user),

@@ -8,11 +8,12 @@ from portal.documents import send_document, store_document
 from portal.evidence.files import FileRefused
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.extensions import db
+from portal.notices import events as notices
 from portal.meetings import bp, rules
 from portal.meetings.forms import AgendaForm, CancelForm, MeetingForm, RescheduleForm, half_termly_form
 from portal.meetings.models import MeetingKind
 from portal.plans.rules import school_plans
-from portal.terms.rules import academic_year_on, closure_days
+from portal.terms.rules import academic_year_on, closure_days, term_calendar
 from portal import clock
 
 
@@ -30,11 +31,12 @@ def _to_meeting(meeting, anchor=None):
 @bp.route("")
 @school_access()
 def index(school):
-    meetings = rules.school_meetings(school)
+    meetings, today = rules.school_meetings(school), clock.today()
     settings, closures = rules.deadline_settings(), closure_days()
-    return render_template("meetings/index.html", school=school, meetings=meetings,
-                           deadlines={m.id: rules.deadlines_for(m, settings, closures) for m in meetings},
-                           today=clock.today())
+    deadlines = {m.id: rules.deadlines_for(m, settings, closures) for m in meetings}
+    return render_template("meetings/index.html", school=school, meetings=meetings, deadlines=deadlines, today=today,
+                           agenda={m.id: rules.agenda_status(m, deadlines[m.id], today) for m in meetings},
+                           calendar=term_calendar())
 
 
 def _plan_choices(form, school, allow_none):
@@ -53,11 +55,13 @@ def new(school):
             meeting = rules.schedule_meeting(
                 school, current_user, kind=MeetingKind(form.kind.data), meets_on=form.meets_on.data,
                 starts_at=form.starts_at.data, ends_at=form.ends_at.data, place=form.place.data or "",
-                chair=form.chair.data or "", plan=plans.get(form.plan_id.data))
+                chair=form.chair.data or "", plan=plans.get(form.plan_id.data), holidays_confirmed=form.book_in_holidays.data)
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "meets_on")
         else:
+            db.session.flush()
+            notices.meeting_scheduled(meeting, current_user)
             db.session.commit()
             flash(f"{meeting.kind.label} scheduled.", "success")
             return _to_meeting(meeting)
@@ -82,11 +86,14 @@ def half_termly(school):
             created = rules.schedule_half_termly(
                 school, current_user, plan=plans[form.plan_id.data],
                 dates={h: form[f"date_{h.number}"].data for h in year.half_terms},
-                starts_at=form.starts_at.data, ends_at=form.ends_at.data, place=form.place.data or "", chair=form.chair.data or "")
+                starts_at=form.starts_at.data, ends_at=form.ends_at.data, place=form.place.data or "",
+                chair=form.chair.data or "", holidays_confirmed=form.book_in_holidays.data)
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "date_1")
         else:
+            db.session.flush()
+            notices.year_scheduled(school, created, current_user)
             db.session.commit()
             flash(f"{len(created)} review meetings scheduled for {year.label}." if created
                   else "Every half term already has a review meeting for this plan.", "success")
@@ -98,10 +105,11 @@ def half_termly(school):
 @school_access()
 def show(school, meeting_id):
     meeting = meeting_or_404(school, meeting_id)
-    deadlines = rules.deadlines_for(meeting)
+    deadlines, today = rules.deadlines_for(meeting), clock.today()
     criteria = meeting.plan.success_criteria if meeting.plan else []
     return render_template("meetings/show.html", school=school, meeting=meeting, deadlines=deadlines, criteria=criteria,
-                           agenda_late=rules.agenda_was_late(meeting, deadlines), today=clock.today())
+                           agenda_late=rules.agenda_was_late(meeting, deadlines), today=today,
+                           agenda_status=rules.agenda_status(meeting, deadlines, today), calendar=term_calendar())
 
 
 @bp.route("/<int:meeting_id>/invitation.ics")
@@ -135,13 +143,15 @@ def reschedule(school, meeting_id):
     if form.validate_on_submit():
         try:
             rules.reschedule(meeting, current_user, meets_on=form.meets_on.data, starts_at=form.starts_at.data,
-                             ends_at=form.ends_at.data, reason=form.reason.data or "")
+                             ends_at=form.ends_at.data, reason=form.reason.data or "",
+                             holidays_confirmed=form.book_in_holidays.data)
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "meets_on")
         else:
+            notices.meeting_moved(meeting, current_user, reason=form.reason.data or "")
             db.session.commit()
-            flash("Meeting rescheduled. Its deadlines have moved with it; members should download the updated invitation.",
+            flash("Meeting rescheduled. Its deadlines have moved with it; members are emailed the updated invitation.",
                   "success")
             return _to_meeting(meeting)
     return render_template("meetings/reschedule.html", school=school, meeting=meeting, form=form)
@@ -159,6 +169,7 @@ def cancel(school, meeting_id):
             db.session.rollback()
             attach_to_form(form, problem, "reason")
         else:
+            notices.meeting_moved(meeting, current_user)
             db.session.commit()
             flash("Meeting cancelled. It stays on the record, marked cancelled.", "success")
             return _to_meeting(meeting)
@@ -186,7 +197,7 @@ def agenda(school, meeting_id):
             flash("Agenda saved and marked as sent." if form.send.data else "Agenda saved.", "success")
             return _to_meeting(meeting, "agenda")
     return render_template("meetings/agenda.html", school=school, meeting=meeting, form=form,
-                           deadlines=rules.deadlines_for(meeting))
+                           deadlines=rules.deadlines_for(meeting), calendar=term_calendar())
 
 
 @bp.route("/<int:meeting_id>/agenda/document")

@@ -143,23 +143,15 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
                 add("agenda", stage, advisers, subject, "Agenda overdue" if overdue else "Agenda due", lines,
                     public_link("meetings.agenda", school_id=school.id, meeting_id=meeting.id), "Write and send the agenda", agenda_due)
     if _in_window(today, shift_working_days(meeting.meets_on, -2, closures), day_before_meeting, closures):
-        from portal.meetings.invitations import meeting_invitation
-        from portal.meetings.rules import london_time
+        from portal.notices.events import invitation_for
 
-        invitation = meeting_invitation(
-            uid=meeting.uid, sequence=meeting.sequence, summary=f"{meeting.kind.label}: {school.name}",
-            description=f"{meeting.title} for {school.name}.", location=meeting.place,
-            starts_at=london_time(meeting.meets_on, meeting.starts_at), ends_at=london_time(meeting.meets_on, meeting.ends_at),
-            url=meeting_link, organiser=None, attendees=[(m.name, m.email) for m in meeting.members if m.email],
-            cancelled=False, stamp=clock.now())
         members = [m.user if m.user is not None and m.user.active else m.email for m in meeting.members if m.email]
         when = f"{_day(meeting.meets_on)} at {meeting.starts_at:%H:%M}"
         add("meeting", f"{meeting.meets_on}T{meeting.starts_at:%H%M}", members,
             f"Coming up on {_day(meeting.meets_on)}: {school.name}'s {meeting.kind.label}",
             "Meeting coming up", [f"{school.name}'s {meeting.title} is on {when}{', ' + meeting.place if meeting.place else ''}.",
                                   "The calendar invitation is attached."],
-            meeting_link, "See the meeting, its agenda and papers", meeting.meets_on,
-            ("review-meeting.ics", "text/calendar", invitation))
+            meeting_link, "See the meeting, its agenda and papers", meeting.meets_on, invitation_for(meeting))
     minutes_due = deadlines.minutes_due
     if meeting.id not in circulated and today >= meeting.meets_on:
         for stage, send_on, until, overdue in (
@@ -298,7 +290,8 @@ def render_reminder(reminder):
     return render_template("emails/reminder.txt", **context), render_template("emails/reminder.html", **context)
 
 
-def _with_urls():
+def with_public_urls():
+    """A context where url_for works outside a request (the scheduler, the CLI)."""
     return current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"])
 
 
@@ -309,7 +302,7 @@ def scan(now=None, today=None) -> dict:
     today = today or sending_day(now or clock.now())
     if not is_working_day(today, closure_days()):
         return {"queued": 0, "cancelled": 0, "day": today, "working_day": False}
-    with _with_urls():
+    with with_public_urls():
         wanted = wanted_reminders(today)
         queued = 0
         for reminder in wanted:
@@ -331,7 +324,7 @@ def scan(now=None, today=None) -> dict:
 
 def preview(today: date):
     """The reminders a scan on ``today`` would queue now (none of them written)."""
-    with _with_urls():
+    with with_public_urls():
         wanted = wanted_reminders(today)
     existing = set(db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_([r.key for r in wanted]))))
     return [r for r in wanted if r.key not in existing]

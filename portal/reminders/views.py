@@ -1,4 +1,4 @@
-"""The profile page (which reminders you get) and the LA admin's outbox."""
+"""The profile page (which reminders and notices you get) and the LA admin's outbox."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,6 +8,7 @@ from portal.access import la_admin_required, signed_in
 from portal.extensions import db
 from portal.reminders import outbox
 from portal.reminders.models import MessageStatus, OutboxMessage
+from portal.notices.rules import NOTICES
 from portal.reminders.scan import SCHEDULE
 from portal.schools.models import Role
 
@@ -21,17 +22,34 @@ RECEIVES = {
 }
 
 
+# Which notices each role receives (keys of NOTICES).
+TOLD = {
+    Role.HEADTEACHER: ["evidence-query", "evidence-decided", "self-evaluation-validated", "self-evaluation-returned",
+                       "meeting-scheduled", "meeting-moved", "minutes-circulated", "minutes-confirmed", "notes-issued",
+                       "notes-final"],
+    Role.SENIOR_LEADER: ["evidence-query", "evidence-decided", "self-evaluation-validated", "self-evaluation-returned",
+                         "notes-issued", "notes-final"],
+    Role.ADVISER: ["meeting-scheduled", "meeting-moved", "minutes-circulated", "minutes-confirmed", "notes-answered"],
+    Role.CHAIR_OF_GOVERNORS: ["meeting-scheduled", "meeting-moved", "minutes-circulated"],
+    Role.GOVERNOR: ["minutes-circulated"], Role.CLERK: ["minutes-confirmed"],
+}
+
+
+def _kinds_for(roles, table):
+    kinds = []
+    for role in roles:
+        kinds += [kind for kind in table.get(role, []) if kind not in kinds]
+    return kinds
+
+
 @bp.route("/profile")
 @signed_in
 def profile():
-    kinds = []
-    for membership in current_user.school_roles:
-        for kind in RECEIVES.get(membership.role, []):
-            if kind not in kinds:
-                kinds.append(kind)
+    roles = [membership.role for membership in current_user.school_roles]
     recent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient_user_id == current_user.id)
                                 .order_by(OutboxMessage.id.desc()).limit(20)).all()
-    return render_template("reminders/profile.html", kinds=[(kind, *SCHEDULE[kind]) for kind in kinds], recent=recent)
+    return render_template("reminders/profile.html", kinds=[(kind, *SCHEDULE[kind]) for kind in _kinds_for(roles, RECEIVES)],
+                           notices=[(kind, *NOTICES[kind]) for kind in _kinds_for(roles, TOLD)], recent=recent)
 
 
 @bp.route("/admin/outbox")

@@ -1,20 +1,13 @@
-"""Emails about notes of visit, queued in the reminders outbox (one per person and step, never twice)."""
+"""Notices about notes of visit (one per person and step, never twice): see ``portal.notices``."""
 
-from portal.reminders import outbox
+from portal.notices.rules import link_to, tell
 from portal.templating import govuk_date
-from portal.reminders.scan import Reminder, public_link, render_reminder
 from portal.visits import rules
 
 
 def _queue(visit, people, *, step, kind, subject, heading, lines, link_text, endpoint="visits.show", due_on=None):
-    link = public_link(endpoint, school_id=visit.school_id, visit_id=visit.id)
-    for person in people:
-        reminder = Reminder(key=f"{kind}:visit-{visit.id}:{step}:{person.email.lower()}", kind=kind, email=person.email,
-                            user_id=person.id, school=visit.school, subject=subject, heading=heading, lines=lines, link=link,
-                            link_text=link_text, due_on=due_on)
-        text_body, html_body = render_reminder(reminder)
-        outbox.queue(key=reminder.key, kind=kind, recipient_email=person.email, recipient_user_id=person.id,
-                     school_id=visit.school_id, subject=subject, text_body=text_body, html_body=html_body, due_on=due_on)
+    tell(people, kind=kind, event_key=f"visit-{visit.id}:{step}", school=visit.school, subject=subject, heading=heading,
+         lines=lines, link=link_to(endpoint, school_id=visit.school_id, visit_id=visit.id), link_text=link_text, due_on=due_on)
     return people
 
 
