@@ -17,8 +17,12 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Every existing row gets 1: minutes confirmed so far were digested with the first canonical form,
+    # which did not cover the action rows; their digests must keep verifying.
+    with op.batch_alter_table('minutes_version', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('canonical_form', sa.SmallInteger(), server_default='1', nullable=False))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('minutes_version', schema=None) as batch_op:
+        batch_op.drop_column('canonical_form')

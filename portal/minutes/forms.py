@@ -25,6 +25,8 @@ def minutes_form(priorities, people, action_count):
         document = FileField("Minutes document (optional)", widget=GovFileInput(),
                              description="PDF, Word or OpenDocument. It replaces any document attached before.")
         save = SubmitField("Save draft", widget=GovSubmitInput())
+        # Saves what is in the form, then shows it for a last check before it goes (circulating cannot be undone).
+        circulate = SubmitField("Circulate to members", widget=GovSubmitInput())
 
     for index, title in enumerate(priorities, start=1):
         setattr(MinutesForm, f"discussion_{index}", _text(f"Discussion: {title}"))

@@ -7,7 +7,7 @@ confirmation. The guard is at the model layer (``portal.minutes.guard``), not on
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -33,6 +33,11 @@ class MinutesStatus(enum.Enum):
 # What a confirmation covers: these columns can never change once circulated.
 CONTENT_FIELDS = ("attendance", "apologies", "discussion", "decisions", "summary", "actions_text", "document_name",
                   "document_key", "document_sha256")
+# The confirmation itself: once confirmed, these never change either.
+CONFIRMATION_FIELDS = ("digest", "canonical_form", "confirmed_at", "confirmed_by_id")
+# An action row as the minutes show it (wording, owner, due date, which minutes): fixed once circulated.
+# Marking it done (done_at, done_by_id) stays allowed.
+ACTION_CONTENT_FIELDS = ("description", "owner_id", "owner_name", "due_on", "version_id")
 
 
 class MinutesVersion(db.Model):
@@ -66,6 +71,9 @@ class MinutesVersion(db.Model):
     confirmed_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     digest: Mapped[str | None] = mapped_column(String(64))
+    # Which canonical form the digest was made with (portal.minutes.rules.CANONICAL_FORMS): 1 for confirmations
+    # made before the action rows were covered, so their digests keep verifying; set on confirmation.
+    canonical_form: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     governing_body_on: Mapped[date | None]
     governing_body_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
@@ -91,7 +99,8 @@ class MinutesAction(db.Model):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("minutes_version.id"), index=True)
+    # active_history: the guard needs the version an action is moved away from, even if it was not loaded.
+    version_id: Mapped[int] = mapped_column(ForeignKey("minutes_version.id"), index=True, active_history=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)

@@ -3,6 +3,7 @@ correct by a new version, record the full governing body date, and track actions
 
 import hashlib
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -24,26 +25,83 @@ def versions_of(meeting):
     ).all()
 
 
-def canonical_content(version) -> bytes:
-    """Exactly what a confirmation covers, as bytes: the text fields and the attached document's SHA-256."""
-    content = {
+def _canonical_form_1(version) -> dict:
+    """The first form (until December 2026): the text fields, the actions as written, the document's SHA-256.
+
+    Never change it: minutes confirmed with it must keep verifying."""
+    return {
         "meeting": version.meeting_id, "version": version.number, "attendance": version.attendance,
         "apologies": version.apologies, "discussion": version.discussion or [], "decisions": version.decisions,
         "actions": version.actions_text, "summary": version.summary, "document": version.document_name,
         "document_sha256": version.document_sha256,
     }
+
+
+def _canonical_form_2(version) -> dict:
+    """The first form, plus each action row as the pages show it (wording, owner, due date), in order."""
+    return {
+        **_canonical_form_1(version), "form": 2,
+        "action_rows": [{"description": a.description, "owner": a.owner_name,
+                         "due_on": a.due_on.isoformat() if a.due_on else None} for a in version.actions],
+    }
+
+
+# Which function builds each canonical form; a confirmation records the form it used (MinutesVersion.canonical_form).
+CANONICAL_FORMS = {1: _canonical_form_1, 2: _canonical_form_2}
+CURRENT_CANONICAL_FORM = 2
+
+
+def canonical_content(version, form=None) -> bytes:
+    """Exactly what a confirmation covers, as bytes, in the canonical form ``form`` (default: the one the version
+    records)."""
+    content = CANONICAL_FORMS[form or version.canonical_form or 1](version)
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def digest_of(version) -> str:
-    return hashlib.sha256(canonical_content(version)).hexdigest()
+def digest_of(version, form=None) -> str:
+    return hashlib.sha256(canonical_content(version, form)).hexdigest()
 
 
 def matches_confirmed(version) -> bool | None:
-    """Recompute the digest from what is stored now; None if the version was never confirmed."""
+    """Recompute the digest from what is stored now; None if the version was never confirmed.
+
+    This covers the stored record only; whether the attached file itself is unchanged is ``check_record``'s job."""
     if version.digest is None:
         return None
     return digest_of(version) == version.digest
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """What the pages say about one version, checked now.
+
+    ``digest_matches``: None if never confirmed. ``document_matches``: None if no document is attached;
+    False if the stored file is missing or its bytes no longer have the SHA-256 recorded when it was attached."""
+
+    digest_matches: bool | None
+    document_matches: bool | None
+    found_document_sha256: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.digest_matches is not False and self.document_matches is not False
+
+    @property
+    def trusted(self) -> bool:
+        """Confirmed, and everything shown as confirmed is still exactly what was confirmed."""
+        return self.digest_matches is True and self.document_matches is not False
+
+
+def check_record(version, stored_document_sha256) -> RecordCheck:
+    """Compare the stored minutes with their digest, and the stored file with its recorded SHA-256.
+
+    ``stored_document_sha256``: the SHA-256 of the file in storage now (None when it is missing); ignored when
+    no document is attached."""
+    document_matches = None
+    if version.document_key:
+        document_matches = stored_document_sha256 is not None and stored_document_sha256 == version.document_sha256
+    return RecordCheck(matches_confirmed(version), document_matches,
+                       stored_document_sha256 if version.document_key else None)
 
 
 def confirmer_for(meeting):
@@ -105,25 +163,38 @@ def save_draft(version, *, attendance, apologies, discussion, decisions, summary
     version.actions_text = "\n".join(lines)
 
 
-def circulate(version, meeting):
+def check_ready_to_circulate(version):
+    """Raise ``RuleBroken`` (naming the field to fix) unless this draft has enough in it to circulate."""
     if version.status != MinutesStatus.DRAFT:
         raise RuleBroken("These minutes are already circulated")
     if not (version.attendance or version.document_key):
         raise RuleBroken("Record who attended, or attach the minutes document, before circulating", "attendance")
     if not (version.decisions or version.summary or any(d["text"] for d in version.discussion or [])):
         raise RuleBroken("Write the discussion, decisions or a summary before circulating", "decisions")
+
+
+def circulate(version, meeting):
+    """Send the draft to members for confirmation: from now on it cannot change (corrections are new versions)."""
+    check_ready_to_circulate(version)
     version.status = MinutesStatus.CIRCULATED
     version.circulated_at = clock.now()
     if meeting.minutes_circulated_at is None:
         meeting.minutes_circulated_at = version.circulated_at
 
 
-def confirm(version, meeting, user):
-    """The confirmer says these minutes are an accurate record: who, when, and a digest of exactly what."""
+def confirm(version, meeting, user, *, document_intact=True):
+    """The confirmer says these minutes are an accurate record: who, when, and a digest of exactly what.
+
+    ``document_intact``: whether the stored file still has the SHA-256 recorded when it was attached (the digest
+    covers that SHA-256, so a swapped file must not be confirmed as if it were the one circulated)."""
     if version.status != MinutesStatus.CIRCULATED:
         raise RuleBroken("Only circulated minutes can be confirmed")
     if not may_confirm(user, meeting, version):
         raise RuleBroken("Only the chair of governors, or the governor they nominated, can confirm these minutes")
+    if not document_intact:
+        raise RuleBroken("The stored minutes document is not the one that was circulated, so these minutes cannot be "
+                         "confirmed: ask for changes instead")
+    version.canonical_form = CURRENT_CANONICAL_FORM
     version.digest = digest_of(version)
     version.confirmed_at, version.confirmed_by_id = clock.now(), user.id
     version.status = MinutesStatus.CONFIRMED

@@ -5,12 +5,13 @@ from flask_login import current_user
 
 from portal.access import may_record_governance, may_write_minutes, school_access
 from portal.errors_domain import RuleBroken, attach_to_form
-from portal.documents import send_document, store_document
+from portal.documents import send_verified_document, stored_sha256, store_document
 from portal.evidence.files import FileRefused
 from portal.extensions import db
+from portal.notices import events as notices
 from portal.meetings.rules import deadlines_for
 from portal.meetings.views import meeting_or_404
-from portal.minutes import bp, rules
+from portal.minutes import bp, guard, rules
 from portal.minutes.forms import ACTION_ROWS_SPARE, ChangesForm, ConfirmForm, GoverningBodyForm, NominateForm, minutes_form
 from portal.minutes.models import MinutesAction, MinutesStatus, MinutesVersion
 from portal.schools.models import Role
@@ -35,6 +36,22 @@ def _governors(school):
                    if r.role in (Role.GOVERNOR, Role.CHAIR_OF_GOVERNORS) and r.user.active}, key=lambda p: p[1])
 
 
+def _actor():
+    return getattr(current_user, "id", None), getattr(current_user, "email", "system")
+
+
+def _checked(version, shown_on):
+    """Check the stored minutes against their digest and the stored file against its SHA-256, now.
+
+    Anything that no longer matches goes in the audit log; the page shows a warning."""
+    found = stored_sha256(version.document_key) if version.document_key else None
+    check = rules.check_record(version, found)
+    if not check.intact:
+        user_id, actor = _actor()
+        guard.record_mismatch(db.engine, version, check, shown_on=shown_on, user_id=user_id, actor=actor)
+    return check
+
+
 def _render_show(school, meeting, **forms):
     versions = rules.versions_of(meeting)
     latest = versions[-1] if versions else None
@@ -47,7 +64,7 @@ def _render_show(school, meeting, **forms):
         changes_form=forms.get("changes_form") or ChangesForm(formdata=None),
         governing_body_form=forms.get("governing_body_form") or GoverningBodyForm(formdata=None),
         nominate_form=nominate_form, confirmers=rules.confirmer_for(meeting),
-        deadline=minutes_due(meeting))
+        deadline=minutes_due(meeting), check=_checked(latest, "minutes page") if latest else None)
 
 
 def minutes_due(meeting):
@@ -76,8 +93,12 @@ def start(school, meeting_id):
 
 
 def _form_for(meeting, version, school, submitted):
+    """The minutes form (one box per plan priority, the actions plus spare rows), filled from the draft unless posted.
+
+    Returns (form, priority titles, number of action rows)."""
     priorities = [p.title for p in meeting.plan.priorities] if meeting.plan else []
-    form_class = minutes_form(priorities or ["General"], _people(school), len(version.actions) + ACTION_ROWS_SPARE)
+    action_count = len(version.actions) + ACTION_ROWS_SPARE
+    form_class = minutes_form(priorities or ["General"], _people(school), action_count)
     form = form_class() if submitted else form_class(formdata=None)
     if not submitted:
         form.attendance.data, form.apologies.data = version.attendance, version.apologies
@@ -90,47 +111,85 @@ def _form_for(meeting, version, school, submitted):
             form[f"owner_{index}"].data = action.owner_id or 0
             form[f"owner_name_{index}"].data = "" if action.owner_id else action.owner_name
             form[f"due_{index}"].data = action.due_on
-    return form, priorities or ["General"]
+    return form, priorities or ["General"], action_count
+
+
+def _save_from_form(school, version, form, priorities, action_count):
+    """Store what the form holds in the draft (uploading any document first). Raises FileRefused or RuleBroken."""
+    stored = store_document(request.files.get(form.document.name))
+    people = {r.user.id: r.user for r in school.roles}
+    actions = []
+    for index in range(1, action_count + 1):
+        description = (form[f"action_{index}"].data or "").strip()
+        if description:
+            actions.append((description, people.get(form[f"owner_{index}"].data), form[f"owner_name_{index}"].data or "",
+                            form[f"due_{index}"].data))
+    rules.save_draft(
+        version, attendance=form.attendance.data or "", apologies=form.apologies.data or "",
+        discussion=[{"priority": title, "text": form[f"discussion_{i}"].data or ""} for i, title in enumerate(priorities, 1)],
+        decisions=form.decisions.data or "", summary=form.summary.data or "", actions=actions,
+        document=(stored.name, stored.key, stored.sha256) if stored else None)
+
+
+def _circulation_problem(version):
+    """Why this draft cannot be circulated yet (a RuleBroken naming the field), or None."""
+    try:
+        rules.check_ready_to_circulate(version)
+    except RuleBroken as problem:
+        return problem
+    return None
 
 
 @bp.route("/<int:version_id>/edit", methods=["GET", "POST"])
 @school_access(may_write_minutes)
 def edit(school, meeting_id, version_id):
+    """One form, two buttons: "Save draft", or "Circulate to members", which saves what was typed first and then
+    asks the writer to check it. On any problem the page comes back with everything as typed."""
     meeting = meeting_or_404(school, meeting_id)
     version = _version_or_404(meeting, version_id)
     if version.status != MinutesStatus.DRAFT:
         flash(f"Version {version.number} is {version.status.label.lower()}: it cannot change. Start a correction instead.", "info")
         return _to_minutes(meeting)
-    form, priorities = _form_for(meeting, version, school, submitted=request.method == "POST")
+    form, priorities, action_count = _form_for(meeting, version, school, submitted=request.method == "POST")
     if form.validate_on_submit():
         try:
-            stored = store_document(request.files.get(form.document.name))
-            document = (stored.name, stored.key, stored.sha256) if stored else None
+            _save_from_form(school, version, form, priorities, action_count)
         except FileRefused as problem:
+            db.session.rollback()
             form.document.errors = [problem.message]
+        except RuleBroken as problem:
+            db.session.rollback()
+            attach_to_form(form, problem, "attendance")
         else:
-            people = {user_id: user for user_id, user in ((r.user.id, r.user) for r in school.roles)}
-            actions = []
-            for index in range(1, len(version.actions) + ACTION_ROWS_SPARE + 1):
-                description = (form[f"action_{index}"].data or "").strip()
-                if description:
-                    actions.append((description, people.get(form[f"owner_{index}"].data), form[f"owner_name_{index}"].data or "",
-                                    form[f"due_{index}"].data))
-            try:
-                rules.save_draft(
-                    version, attendance=form.attendance.data or "", apologies=form.apologies.data or "",
-                    discussion=[{"priority": title, "text": form[f"discussion_{i}"].data or ""} for i, title in enumerate(priorities, 1)],
-                    decisions=form.decisions.data or "", summary=form.summary.data or "", actions=actions, document=document)
-            except RuleBroken as problem:
-                db.session.rollback()
+            problem = _circulation_problem(version) if form.circulate.data else None
+            db.session.commit()  # what was typed is kept as the draft, even when it cannot be circulated yet
+            if problem is not None:
                 attach_to_form(form, problem, "attendance")
+            elif form.circulate.data:
+                return redirect(url_for("minutes.check_before_circulating", school_id=school.id, meeting_id=meeting.id,
+                                        version_id=version.id))
             else:
-                db.session.commit()
                 flash("Draft minutes saved.", "success")
                 return redirect(url_for("minutes.edit", school_id=school.id, meeting_id=meeting.id, version_id=version.id))
     return render_template("minutes/edit.html", school=school, meeting=meeting, version=version, form=form,
-                           priorities=priorities, action_count=len(version.actions) + ACTION_ROWS_SPARE,
-                           deadline=minutes_due(meeting))
+                           priorities=priorities, action_count=action_count, deadline=minutes_due(meeting))
+
+
+@bp.route("/<int:version_id>/circulate")
+@school_access(may_write_minutes)
+def check_before_circulating(school, meeting_id, version_id):
+    """Circulating cannot be undone: show exactly what will go, with the button that sends it."""
+    meeting = meeting_or_404(school, meeting_id)
+    version = _version_or_404(meeting, version_id)
+    if version.status != MinutesStatus.DRAFT:
+        flash(f"Version {version.number} has already been circulated.", "info")
+        return _to_minutes(meeting)
+    problem = _circulation_problem(version)
+    if problem is not None:
+        flash(problem.message, "error")
+        return redirect(url_for("minutes.edit", school_id=school.id, meeting_id=meeting.id, version_id=version.id))
+    return render_template("minutes/circulate.html", school=school, meeting=meeting, version=version,
+                           check=_checked(version, "check before circulating"))
 
 
 @bp.route("/<int:version_id>/circulate", methods=["POST"])
@@ -141,10 +200,12 @@ def circulate(school, meeting_id, version_id):
     try:
         rules.circulate(version, meeting)
     except RuleBroken as problem:
+        db.session.rollback()
         flash(problem.message, "error")
         return redirect(url_for("minutes.edit", school_id=school.id, meeting_id=meeting.id, version_id=version.id))
+    notices.minutes_circulated(version, meeting, current_user)
     db.session.commit()
-    flash("Minutes circulated: the chair of governors can now confirm them.", "success")
+    flash("Minutes circulated: the chair of governors is asked to confirm them, and every member is emailed.", "success")
     return _to_minutes(meeting)
 
 
@@ -155,12 +216,14 @@ def confirm(school, meeting_id, version_id):
     version = _version_or_404(meeting, version_id)
     form = ConfirmForm()
     if form.validate_on_submit() and form.accurate.data:
+        intact = not version.document_key or _checked(version, "confirmation").document_matches
         try:
-            rules.confirm(version, meeting, current_user)
+            rules.confirm(version, meeting, current_user, document_intact=intact)
         except RuleBroken as problem:
             db.session.rollback()
             flash(problem.message, "error")
             return _to_minutes(meeting)
+        notices.minutes_confirmed(version, meeting, current_user)
         db.session.commit()
         flash(f"Minutes confirmed. Digest {version.digest}", "success")
         return _to_minutes(meeting, "confirmation")
@@ -232,7 +295,7 @@ def print_view(school, meeting_id, version_id):
     meeting = meeting_or_404(school, meeting_id)
     version = _version_or_404(meeting, version_id)
     return render_template("minutes/print.html", school=school, meeting=meeting, version=version,
-                           matches=rules.matches_confirmed(version))
+                           check=_checked(version, "print view"))
 
 
 @bp.route("/<int:version_id>/document")
@@ -242,7 +305,18 @@ def document(school, meeting_id, version_id):
     version = _version_or_404(meeting, version_id)
     if not version.document_key:
         abort(404)
-    return send_document(version.document_key, version.document_name)
+    response = send_verified_document(version.document_key, version.document_name, version.document_sha256)
+    if response is not None:
+        return response
+    # Never serve a file that is not the one attached (and, once confirmed, the one confirmed).
+    user_id, actor = _actor()
+    check = rules.check_record(version, stored_sha256(version.document_key))
+    guard.record_mismatch(db.engine, version, check, shown_on="download", user_id=user_id, actor=actor)
+    return render_template(
+        "errors/error.html", status=409, title="This document cannot be downloaded",
+        advice="The stored file no longer matches the SHA-256 recorded when it was attached to these minutes, so it is "
+               "not the document shown on the minutes. It has not been downloaded, and this is recorded in the audit log. "
+               "Tell your local authority's school improvement team."), 409
 
 
 @bp.route("/actions/<int:action_id>/done", methods=["POST"])
