@@ -162,15 +162,11 @@ def circulated_minutes(app, world, school):  # noqa: F811
 
 def test_circulating_asks_the_chair_to_confirm_and_confirming_tells_adviser_head_and_clerk(app, client, sign_in,
                                                                                            circulated_minutes):
-    with app.app_context():
-        from portal.minutes.models import MinutesVersion
-        from portal.notices import events
-
-        version = db.session.get(MinutesVersion, circulated_minutes["version"])
-        meeting = db.session.get(ReviewMeeting, circulated_minutes["meeting"])
-        minutes_rules.circulate(version, meeting)
-        events.minutes_circulated(version, meeting, version.written_by)
-        db.session.commit()
+    sign_in("adviser@example.org")
+    version_url = f"{circulated_minutes['base']}/{circulated_minutes['version']}"
+    assert "Circulate to members" in text_of(client.get(f"{version_url}/circulate"))  # the check before it cannot be undone
+    assert _notices(app) == []
+    assert client.post(f"{version_url}/circulate").status_code == 302
     circulated = _notices(app, "minutes-circulated")
     assert ("minutes-circulated", "chair@example.org",
             f"Minutes to confirm: Brookside Primary School's review on {clock.today().day} {clock.today():%B %Y}") in circulated

@@ -174,7 +174,7 @@ def minutes_confirmed(version, meeting, actor=None):
     """Whoever wrote them, the advisers, the headteacher and the clerk, who puts them to the full governing body."""
     school = meeting.school
     people = ([version.written_by] if version.written_by else []) + people_at(school, {Role.ADVISER, Role.HEADTEACHER, Role.CLERK})
-    who = version.confirmed_by.name if version.confirmed_by else "The chair of governors"
+    who = getattr(actor, "name", None) or "The chair of governors"
     return tell([p for p in people if p.id != getattr(actor, "id", None)], kind="minutes-confirmed",
                 event_key=f"minutes-{version.id}", school=school,
                 subject=f"Minutes confirmed: {school.name}'s review on {govuk_date(meeting.meets_on)}",
