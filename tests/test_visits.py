@@ -123,6 +123,65 @@ def test_empty_notes_cannot_be_issued(app, school):
             rules.issue(visit, None)
 
 
+def _legend_of(html, field_name):
+    """The legend of the fieldset holding the inputs named ``field_name``."""
+    import html5lib
+
+    tree = html5lib.parse(html, namespaceHTMLElements=False)
+    for fieldset in tree.iter("fieldset"):
+        if any(element.get("name") == field_name for element in fieldset.iter("input")):
+            legend = fieldset.find("legend")
+            return " ".join("".join(legend.itertext()).split()) if legend is not None else None
+    raise AssertionError(f"no fieldset holds {field_name}")
+
+
+def test_issuing_asks_for_confirmation_and_says_what_will_happen(app, client, sign_in, school):
+    visit_id = _visit(app, school)
+    base = f"/schools/{school['id']}/visits/{visit_id}"
+    sign_in("adviser@example.org")
+    visit_page = client.get(base).get_data(as_text=True)
+    assert f'href="{base}/issue"' in visit_page  # a link to the confirmation step, not a button that issues at once
+    saved = client.post(f"{base}/notes", data={"summary": "Reading is improving.", "then": "issue"})
+    assert saved.headers["Location"] == f"{base}/issue"  # "Save and go to issue" goes to the confirmation step
+    page = client.get(f"{base}/issue")
+    confirm = text_of(page)
+    assert page.status_code == 200
+    assert "fixed as version 1" in confirm and "a correction you accept later becomes a new version" in confirm
+    assert "Sarah Lewis is emailed" in confirm
+    assert "the school has until 2 December 2026 (5 working days)" in confirm  # Wednesday 25 November + 5 working days
+    assert "You cannot undo this" in confirm and "Reading is improving." in confirm  # the notes as they will be issued
+    with app.app_context():
+        assert db.session.get(Visit, visit_id).status == NotesStatus.DRAFT  # looking at the page issues nothing
+    issued = client.post(f"{base}/issue")
+    assert issued.status_code == 302 and issued.headers["Location"] == base
+    assert "Notes issued to Sarah Lewis" in text_of(client.get(base))
+    again = client.get(f"{base}/issue")
+    assert again.status_code == 302 and "These notes have already been issued" in text_of(client.get(again.headers["Location"]))
+
+
+def test_empty_notes_are_not_issued_and_the_error_links_to_the_notes(app, client, sign_in, school):
+    visit_id = _visit(app, school, notes=False)
+    base = f"/schools/{school['id']}/visits/{visit_id}"
+    sign_in("adviser@example.org")
+    refused = client.post(f"{base}/issue")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "There is a problem" in text_of(refused)
+    assert "Write the notes before issuing them" in text_of(refused) and f'href="{base}/notes#summary"' in html
+    with app.app_context():
+        assert db.session.get(Visit, visit_id).status == NotesStatus.DRAFT
+
+
+def test_the_accuracy_question_is_the_legend_of_its_radios(app, client, sign_in, school):
+    visit_id = _visit(app, school, issue=True)
+    sign_in("head@example.org")
+    page = client.get(f"/schools/{school['id']}/visits/{visit_id}/accuracy").get_data(as_text=True)
+    assert _legend_of(page, "verdict") == "Are these notes factually accurate?"
+    sign_in("adviser@example.org")
+    details = client.get(f"/schools/{school['id']}/visits/{_visit(app, school)}/details").get_data(as_text=True)
+    assert _legend_of(details, "kind") == "Type of visit"
+    assert _legend_of(details, "looked_at") == "Which priorities and success criteria did the visit look at?"
+
+
 def test_accurate_answer_makes_the_notes_final(app, school):
     visit_id = _visit(app, school, issue=True)
     with app.app_context():
@@ -213,6 +272,8 @@ def test_adviser_records_writes_and_issues_notes_and_the_head_is_emailed(app, cl
     assert "Next step 2" in again  # a blank row to add another
     shown = text_of(client.get(f"{base}/{visit_id}"))
     assert "Draft notes" in shown and "Re-test year 6" in shown and "5 February 2027" in shown
+    confirm = text_of(client.get(f"{base}/{visit_id}/issue"))  # issuing cannot be undone: a page says what happens first
+    assert "Issue the notes of visit" in confirm and "Sarah Lewis is emailed" in confirm
     issued = client.post(f"{base}/{visit_id}/issue")
     assert issued.status_code == 302
     flash = text_of(client.get(issued.headers["Location"]))

@@ -183,6 +183,12 @@ def decisions_from(layout):
     return found
 
 
+class IssueForm(FlaskForm):
+    """The confirmation step: issuing cannot be undone, so it is a button of its own after saying what happens."""
+
+    issue = SubmitField("Issue the notes to the school", widget=GovSubmitInput())
+
+
 class AttachForm(FlaskForm):
     files = MultipleFileField("Add files", widget=GovFileInput(multiple=True))
     upload = SubmitField("Upload files", widget=GovSubmitInput())

@@ -14,8 +14,8 @@ from portal import clock
 from portal.templating import govuk_date
 from portal.terms.rules import deadline_settings
 from portal.visits import bp, notify, rules
-from portal.visits.forms import (AttachForm, LinkEvidenceForm, consider_form, corrections_from, decisions_from, notes_form,
-                                 response_form, sections_from, step_field, visit_form)
+from portal.visits.forms import (AttachForm, IssueForm, LinkEvidenceForm, consider_form, corrections_from, decisions_from,
+                                 notes_form, response_form, sections_from, step_field, visit_form)
 from portal.visits.models import NotesStatus
 
 
@@ -142,29 +142,41 @@ def notes(school, visit_id):
             form[target].errors = list(form[target].errors) + [problem.message]
         else:
             db.session.commit()
-            flash("Notes saved. Issue them to the school when they are ready.", "success")
             if request.form.get("then") == "issue":
-                return _to_visit(visit, "issue")
+                flash("Notes saved.", "success")
+                return redirect(url_for("visits.issue", school_id=school.id, visit_id=visit.id))
+            flash("Notes saved. Issue them to the school when they are ready.", "success")
             return redirect(url_for("visits.notes", school_id=school.id, visit_id=visit.id))
     return render_template("visits/notes_form.html", school=school, visit=visit, form=form, layout=layout,
                            notes_due=rules.notes_due_on(visit))
 
 
-@bp.route("/<int:visit_id>/issue", methods=["POST"])
+@bp.route("/<int:visit_id>/issue", methods=["GET", "POST"])
 @school_access(may_run_reviews)
 def issue(school, visit_id):
-    visit = visit_or_404(school, visit_id)
-    try:
-        rules.issue(visit, current_user)
-    except RuleBroken as problem:
-        db.session.rollback()
-        flash(problem.message, "error")
-        return _to_visit(visit)
-    sent_to = notify.notes_issued(visit)
-    db.session.commit()
-    names = ", ".join(person.name for person in sent_to) or "the school's leaders"
-    flash(f"Notes issued to {names}. The school has until {govuk_date(visit.response_due_on)} to check them for accuracy.", "success")
-    return _to_visit(visit)
+    """Issuing cannot be undone: the page says what will happen (version 1 fixed, who is emailed, the accuracy
+    check's end date) and the adviser confirms with its button."""
+    visit, elsewhere = visit_at(school, visit_id, NotesStatus.DRAFT, "These notes have already been issued.")
+    if elsewhere:
+        return elsewhere
+    form = IssueForm()
+    if form.validate_on_submit():
+        try:
+            rules.issue(visit, current_user)
+        except RuleBroken as problem:
+            db.session.rollback()
+            form.issue.errors = [problem.message]
+        else:
+            sent_to = notify.notes_issued(visit)
+            db.session.commit()
+            names = ", ".join(person.name for person in sent_to) or "the school's leaders"
+            flash(f"Notes issued to {names}. The school has until {govuk_date(visit.response_due_on)} to check them "
+                  "for accuracy.", "success")
+            return _to_visit(visit)
+    settings = deadline_settings()
+    return render_template("visits/issue.html", school=school, visit=visit, form=form, recipients=rules.school_leaders(school),
+                           response_due_on=rules.response_due_from(clock.today(), settings),
+                           response_days=settings.notes_response_days), 400 if form.errors else 200
 
 
 @bp.route("/<int:visit_id>/accuracy", methods=["GET", "POST"])

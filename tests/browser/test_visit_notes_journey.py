@@ -1,5 +1,5 @@
-"""In a real browser: the adviser writes and issues notes of visit; the headteacher marks a passage inaccurate;
-the adviser accepts the correction and both versions stay readable."""
+"""In a real browser: the adviser writes notes of visit and issues them after a confirmation step; the headteacher
+marks a passage inaccurate; the adviser accepts the correction and both versions stay readable."""
 
 from playwright.sync_api import expect
 
@@ -28,6 +28,15 @@ def test_adviser_issues_notes_and_the_head_marks_a_passage_inaccurate(app, brows
     page.get_by_label("Next step 1").fill("Share the reading tracker with governors")
     page.get_by_role("button", name="Save and go to issue").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Notes saved")
+    # Issuing cannot be undone: a confirmation step says what will happen, and shows the notes as they will be issued.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Issue the notes of visit")
+    expect(page.get_by_role("main")).to_contain_text("fixed as version 1")
+    expect(page.get_by_role("main")).to_contain_text("Sarah Lewis is emailed")
+    expect(page.get_by_role("main")).to_contain_text("Pupils talk about books with enthusiasm.")
+    page.get_by_role("link", name="Go back and change the notes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Write the notes of visit")
+    page.get_by_role("link", name="Back to the visit").click()
+    page.get_by_role("link", name="Issue the notes", exact=True).click()
     page.get_by_role("button", name="Issue the notes to the school").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Notes issued to Sarah Lewis")
 
@@ -35,7 +44,8 @@ def test_adviser_issues_notes_and_the_head_marks_a_passage_inaccurate(app, brows
     _sign_in(page, portal_url, "head@example.org")
     page.get_by_role("link", name="Check the notes of visit for accuracy").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check the notes for accuracy")
-    page.get_by_label("No, some passages are inaccurate").check()
+    verdict = page.get_by_role("group", name="Are these notes factually accurate?")  # the question is the radios' legend
+    verdict.get_by_label("No, some passages are inaccurate").check()
     page.get_by_role("button", name="Send your answer").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Write a correction for at least one passage")
     passage = page.locator(".portal-passage", has_text="Guided reading in years 5 and 6.")
