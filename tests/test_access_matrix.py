@@ -54,10 +54,12 @@ EXPECTED = {
     "self_evaluation.start": "school_leader",
     "self_evaluation.edit": "school_leader",
     "self_evaluation.save_area": "school_leader",
+    "self_evaluation.save_changes": "school_leader",
     "self_evaluation.save_safeguarding": "school_leader",
     "self_evaluation.submit": "school_leader",
     "self_evaluation.validate": "school_validator",
     "self_evaluation.save_adviser_view": "school_validator",
+    "self_evaluation.agree_with_every_grade": "school_validator",
     "self_evaluation.decide": "school_validator",
     "inspections.index": "school_member",
     "inspections.new": "school_recorder",
@@ -122,6 +124,7 @@ EXPECTED = {
     "minutes.start": "school_writer",
     "minutes.edit": "school_writer",
     "minutes.circulate": "school_writer",
+    "minutes.check_before_circulating": "school_writer",
     "minutes.confirm": "school_governance",
     "minutes.request_changes": "school_governance",
     "minutes.nominate": "school_governance",
@@ -201,7 +204,7 @@ def place(app, world):
 
         from datetime import date, time
 
-        from portal.demo import TERM_DATES
+        from tests.test_meetings import YEAR as TERM_DATES
         from portal.meetings import rules as meeting_rules
         from portal.meetings.models import MeetingKind
         from portal.plans import rules as plan_rules

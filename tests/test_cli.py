@@ -21,7 +21,7 @@ def test_demo_data_loads_once(app):
         assert db.session.scalar(select(func.count()).select_from(User)) == 11
         phases = set(db.session.scalars(select(School.phase)))
         assert {"Nursery", "Primary", "Secondary", "All-through"} <= phases
-        assert db.session.scalar(select(func.count()).select_from(AcademicYear)) == 1
+        assert db.session.scalar(select(func.count()).select_from(AcademicYear)) == 3  # last year's, this year's, next
         roles = {m.role.value for m in db.session.scalars(select(SchoolRole))}
         assert roles == {"headteacher", "senior_leader", "governor", "chair_of_governors", "clerk", "adviser"}
         assert db.session.scalar(select(User).where(User.is_la_admin.is_(True))) is not None

@@ -7,7 +7,7 @@ from portal.audit import AuditEvent
 from portal.auth.models import User
 from portal.comments import rules
 from portal.comments.models import CommentKind, CommentReply, CommentStatus, PlanComment
-from portal.demo import TERM_DATES
+from tests.test_meetings import YEAR as TERM_DATES
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
 from portal.plans import rules as plan_rules

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.demo import TERM_DATES
+from tests.test_meetings import YEAR as TERM_DATES
 from portal.extensions import db
 from portal.frameworks import rules as framework_rules
 from portal.frameworks.ready_made import build_demo_frameworks

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.demo import TERM_DATES
+from tests.test_meetings import YEAR as TERM_DATES
 from portal.extensions import db
 from portal.plans import rules
 from portal.plans.models import Plan, PlanAction, PlanKind, PlanStatus, Priority, SuccessCriterion
