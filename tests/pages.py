@@ -11,6 +11,7 @@ class _PageFacts(HTMLParser):
         super().__init__()
         self.ids, self.h1_text, self.title, self.inline_styles, self.inline_scripts = [], [], "", 0, 0
         self._in = None
+        self._fieldsets, self.fieldsets_without_legend, self._in_legend = [], 0, False  # legend text of open fieldsets
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -22,6 +23,10 @@ class _PageFacts(HTMLParser):
             self.inline_scripts += 1
         if tag == "style":
             self.inline_styles += 1
+        if tag == "fieldset":
+            self._fieldsets.append(None)
+        if tag == "legend" and self._fieldsets:
+            self._fieldsets[-1], self._in_legend = "", True
         if tag in ("h1", "title"):
             self._in = tag
             if tag == "h1":
@@ -30,8 +35,14 @@ class _PageFacts(HTMLParser):
     def handle_endtag(self, tag):
         if tag == self._in:
             self._in = None
+        if tag == "legend":
+            self._in_legend = False
+        if tag == "fieldset" and self._fieldsets and not (self._fieldsets.pop() or "").strip():
+            self.fieldsets_without_legend += 1
 
     def handle_data(self, data):
+        if self._in_legend and self._fieldsets:
+            self._fieldsets[-1] += data
         if self._in == "h1":
             self.h1_text[-1] += data
         elif self._in == "title":
@@ -55,3 +66,4 @@ def check_page(html: str):
     assert not duplicates, f"duplicate ids: {duplicates}"
     assert facts.inline_styles == 0, "inline style found: the Content-Security-Policy forbids it"
     assert facts.inline_scripts == 0, "inline script found: the Content-Security-Policy forbids it"
+    assert facts.fieldsets_without_legend == 0, "a fieldset has no legend: say what its radios, boxes or date are for"
