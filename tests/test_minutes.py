@@ -265,8 +265,8 @@ def test_the_current_canonical_form_covers_each_action_row_in_order(ctx):
         first = rules.digest_of(version, rules.CURRENT_CANONICAL_FORM)
 
 
-def _confirmed_with_document(app, meeting):
-    """Circulated and confirmed minutes with a PDF attached; returns (version id, the PDF's path in storage)."""
+def _with_document(app, meeting, *, confirm=True):
+    """Circulated (and unless told not to, confirmed) minutes with a PDF attached; returns (version id, the PDF's path)."""
     import io
 
     from portal.evidence.storage import storage_for
@@ -280,10 +280,15 @@ def _confirmed_with_document(app, meeting):
         version.document_name, version.document_key, version.document_sha256 = "Minutes.pdf", stored.key, stored.sha256
         rules.circulate(version, held)
         db.session.commit()
-        rules.confirm(version, held, db.session.get(User, meeting["people"]["chair"]))
-        db.session.commit()
-        assert version.canonical_form == rules.CURRENT_CANONICAL_FORM
+        if confirm:
+            rules.confirm(version, held, db.session.get(User, meeting["people"]["chair"]))
+            db.session.commit()
+            assert version.canonical_form == rules.CURRENT_CANONICAL_FORM
         return version_id, f"{app.config['UPLOAD_FOLDER']}/{stored.key}"
+
+
+def _confirmed_with_document(app, meeting):
+    return _with_document(app, meeting)
 
 
 def _sql(app, statement):
@@ -495,20 +500,8 @@ def test_the_check_page_sends_a_draft_that_is_not_ready_back_to_the_form(app, cl
 
 
 def test_minutes_whose_document_was_swapped_before_confirmation_cannot_be_confirmed(app, client, sign_in, meeting):
-    import io
-
-    from portal.evidence.storage import storage_for
-    from tests.test_evidence import PDF
-
-    version_id = _written(app, meeting, circulate=False)
-    with app.app_context():
-        stored = storage_for(app.config).save(io.BytesIO(PDF), max_bytes=10_000, display_name="Minutes.pdf")
-        held = meeting_rules.load_meeting(db.session.get(School, meeting["school"]), meeting["id"])
-        version = db.session.get(MinutesVersion, version_id)
-        version.document_name, version.document_key, version.document_sha256 = "Minutes.pdf", stored.key, stored.sha256
-        rules.circulate(version, held)
-        db.session.commit()
-    _swap_file(f"{app.config['UPLOAD_FOLDER']}/{stored.key}")
+    version_id, path = _with_document(app, meeting, confirm=False)
+    _swap_file(path)
     sign_in("chair@example.org")
     refused = client.post(f"{meeting['base']}/{version_id}/confirm", data={"accurate": "y"}, follow_redirects=True)
     assert "cannot be confirmed: ask for changes instead" in text_of(refused)
