@@ -140,6 +140,40 @@ def test_school_form_errors(client, world, admin):
     assert "URN must be a 6-digit number" in page and "Enter the school's name" in page and "Select the school's phase" in page
 
 
+def test_school_age_range_is_kept_and_decides_early_years(app, client, world, admin):
+    school_id = world.school("Hillside Junior School", urn=140002)
+    fields = {"urn": "140002", "name": "Hillside Junior School", "phase": "Primary", "adviser_id": "0",
+              "ofsted_inspected_on": ["", "", ""], "sixth_form": "unknown"}
+    response = client.post(f"/admin/schools/{school_id}/edit", data={**fields, "statutory_low_age": "7", "statutory_high_age": "11"})
+    assert response.status_code == 302
+    with app.app_context():
+        from portal.frameworks.ready_made import build_demo_frameworks
+
+        school = db.session.get(School, school_id)
+        assert (school.statutory_low_age, school.statutory_high_age) == (7, 11)
+        current, _ = build_demo_frameworks()
+        assert "early-years" not in {area.key for area in current.published_version.areas_for_school(school)}
+        change = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "school.updated", AuditEvent.school_id == school_id))
+        assert change.changes["statutory_low_age"] == [None, 7]
+    page = client.get(f"/admin/schools/{school_id}/edit").get_data(as_text=True)
+    assert 'id="statutory_low_age" name="statutory_low_age" type="text" value="7"' in page
+    response = client.post(f"/admin/schools/{school_id}/edit", data={**fields, "statutory_low_age": "", "statutory_high_age": ""})
+    with app.app_context():
+        assert db.session.get(School, school_id).statutory_low_age is None  # not known again: the phase decides
+
+
+def test_school_age_range_errors_keep_what_was_typed(client, world, admin):
+    school_id = world.school("Hillside Junior School", urn=140002)
+    fields = {"urn": "140002", "name": "Hillside Junior School", "phase": "Primary", "adviser_id": "0"}
+    response = client.post(f"/admin/schools/{school_id}/edit", data={**fields, "statutory_low_age": "11", "statutory_high_age": "7"})
+    page = text_of(response)
+    assert response.status_code == 200 and "There is a problem" in page
+    assert "Oldest pupils' age must be the same as or more than the youngest pupils' age" in page
+    response = client.post(f"/admin/schools/{school_id}/edit", data={**fields, "statutory_low_age": "seven", "statutory_high_age": "11"})
+    assert "Youngest pupils' age must be a whole number of years, like 7" in text_of(response)
+    assert 'value="seven"' in response.get_data(as_text=True)
+
+
 TERM_DATES = {
     "start_year": "2026",
     "starts_1": ["2", "9", "2026"], "ends_1": ["23", "10", "2026"],

@@ -178,3 +178,37 @@ def test_official_sixth_form_is_read_when_the_column_is_there(ctx):
     import_schools(gias_file(rows), "870")  # an extract without the column leaves what is known
     db.session.commit()
     assert db.session.scalar(select(School.has_sixth_form).where(School.urn == 111001)) is False
+
+
+def test_statutory_age_range_is_read_when_the_columns_are_there(ctx):
+    header = HEADER + ["StatutoryLowAge", "StatutoryHighAge"]
+    rows = [{**gias_row(111001, "Hillside Junior School"), "StatutoryLowAge": "7", "StatutoryHighAge": "11"},
+            {**gias_row(111002, "Meadow Infant School"), "StatutoryLowAge": "4", "StatutoryHighAge": "7"},
+            {**gias_row(111003, "Oakfield High School", phase="Secondary"), "StatutoryLowAge": "11", "StatutoryHighAge": "16"},
+            {**gias_row(111004, "New Free School"), "StatutoryLowAge": "", "StatutoryHighAge": ""}]
+    import_schools(gias_file(rows, header=header), "870")
+    db.session.commit()
+    found = {s.urn: (s.statutory_low_age, s.statutory_high_age) for s in db.session.scalars(select(School))}
+    assert found == {111001: (7, 11), 111002: (4, 7), 111003: (11, 16), 111004: (None, None)}
+    import_schools(gias_file(rows), "870")  # an extract without the columns leaves what is known
+    db.session.commit()
+    assert db.session.scalar(select(School.statutory_low_age).where(School.urn == 111001)) == 7
+
+
+def test_the_shared_sample_brings_its_age_ranges(ctx):
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "shared" / "data" / "gias-sample.csv"
+    if not sample.exists():
+        pytest.skip("no shared GIAS sample beside this checkout")
+    import_schools(sample.read_bytes(), "870")
+    ages = {s.urn: (s.statutory_low_age, s.statutory_high_age) for s in db.session.scalars(select(School))}
+    assert ages[109215] == (4, 11) and ages[109387] == (2, 5) and ages[109239] == (11, 18)
+
+
+def test_an_age_that_is_not_a_number_stops_the_import(ctx):
+    header = HEADER + ["StatutoryLowAge", "StatutoryHighAge"]
+    rows = [{**gias_row(111001, "Good School"), "StatutoryLowAge": "4", "StatutoryHighAge": "11"},
+            {**gias_row(111002, "Bad School"), "StatutoryLowAge": "four", "StatutoryHighAge": "11"}]
+    with pytest.raises(GiasImportError, match="Row 3: StatutoryLowAge 'four' is not an age in whole years"):
+        import_schools(gias_file(rows, header=header), "870")

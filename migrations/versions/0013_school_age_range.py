@@ -17,8 +17,13 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Both unknown (NULL) until the next GIAS import or the LA admin enters them: the phase decides meanwhile.
+    with op.batch_alter_table('school', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('statutory_low_age', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('statutory_high_age', sa.Integer(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('school', schema=None) as batch_op:
+        batch_op.drop_column('statutory_high_age')
+        batch_op.drop_column('statutory_low_age')

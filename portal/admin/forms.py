@@ -56,6 +56,20 @@ class RoleForm(FlaskForm):
             raise ValidationError("Select a school")
 
 
+class AgeField(IntegerField):
+    """An age in whole years, with a message a person can act on when it is not a number."""
+
+    def __init__(self, label, description, validators=None, **kwargs):
+        super().__init__(label, description=description, widget=GovTextInput(), validators=[
+            Optional(), NumberRange(min=0, max=25, message=f"{label} must be between 0 and 25")], **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip() and not valuelist[0].strip().isdigit():
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a whole number of years, like 7")
+        super().process_formdata([value.strip() for value in valuelist])
+
+
 class SchoolForm(FlaskForm):
     urn = IntegerField(
         "Unique reference number (URN)",
@@ -98,8 +112,21 @@ class SchoolForm(FlaskForm):
         "Does the school have a sixth form?", widget=GovRadioInput(), default="unknown",
         choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Not known: go by the phase")],
         description="GIAS says this for each school. It decides whether self-evaluation asks about a sixth form.")
+    statutory_low_age = AgeField(
+        "Youngest pupils' age",
+        "The start of the statutory age range in GIAS, for example 4 for a primary school or 7 for a junior school. "
+        "Self-evaluation asks about early years only if it is under 5. Leave blank if not known.")
+    statutory_high_age = AgeField(
+        "Oldest pupils' age",
+        "The end of the statutory age range in GIAS, for example 11, 16 or 18. At 16 or under there is no sixth form, "
+        "unless you said above that there is one. Leave blank if not known.")
     adviser_id = SelectField("Adviser", coerce=int, widget=GovSelect(), default=0, validate_choice=True)
     submit = SubmitField("Save school", widget=GovSubmitInput())
+
+    def validate_statutory_high_age(self, field):
+        low = self.statutory_low_age.data
+        if field.data is not None and low is not None and field.data < low:
+            raise ValidationError("Oldest pupils' age must be the same as or more than the youngest pupils' age")
 
 
 class GiasImportForm(FlaskForm):

@@ -48,6 +48,7 @@ def _save(school, form):
         has_sixth_form={"yes": True, "no": False}.get(form.sixth_form.data),
         local_authority=school.local_authority if school else default_local_authority(),
     )
+    school.statutory_low_age, school.statutory_high_age = form.statutory_low_age.data, form.statutory_high_age.data
     adviser = db.session.get(User, form.adviser_id.data) if form.adviser_id.data else None
     assign_adviser(school, adviser)
     return school

@@ -24,6 +24,13 @@ class VersionStatus(enum.Enum):
         return {"draft": "Draft", "published": "Published", "superseded": "Superseded"}[self.value]
 
 
+# The early years area's key in the ready-made frameworks (keys stay the same across versions).
+EARLY_YEARS_KEY = "early-years"
+# Early years is nursery and reception: a school whose youngest pupils are 5 or older has none.
+EARLY_YEARS_END_AGE = 5
+# Pupils stay in a sixth form until 18: a school whose oldest pupils are 16 has none.
+LAST_AGE_WITHOUT_SIXTH_FORM = 16
+
 # GOV.UK tag colours a grade may use.
 GRADE_COLOURS = ["green", "teal", "blue", "light-blue", "purple", "yellow", "orange", "red", "pink", "grey"]
 
@@ -145,9 +152,15 @@ class EvaluationArea(db.Model):
         return not self.phase_list or phase in self.phase_list
 
     def applies_to_school(self, school) -> bool:
-        """An 11 to 16 secondary is not asked about a sixth form, once GIAS (or the LA admin) says it has none."""
-        if self.needs_sixth_form and school.has_sixth_form is not None:
-            return school.has_sixth_form
+        """What GIAS (or the LA admin) knows about the school decides before its phase does: a junior school (7 to 11)
+        is not asked about early years, an 11 to 16 secondary not about a sixth form."""
+        if self.key == EARLY_YEARS_KEY and school.statutory_low_age is not None:
+            return school.statutory_low_age < EARLY_YEARS_END_AGE
+        if self.needs_sixth_form:
+            if school.has_sixth_form is not None:
+                return school.has_sixth_form
+            if school.statutory_high_age is not None and school.statutory_high_age <= LAST_AGE_WITHOUT_SIXTH_FORM:
+                return False
         return self.applies_to(school.phase)
 
     def descriptor_for(self, grade) -> str:

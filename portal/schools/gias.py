@@ -33,6 +33,8 @@ REQUIRED_COLUMNS = [
 # Read when present (every full GIAS extract has it); "Not applicable" or blank leaves it unknown.
 SIXTH_FORM_COLUMN = "OfficialSixthForm (name)"
 SIXTH_FORM_VALUES = {"Has a sixth form": True, "Does not have a sixth form": False}
+# The statutory age range, read when present; blank leaves it unknown. A junior school is 7 to 11.
+AGE_COLUMNS = {"StatutoryLowAge": "statutory_low_age", "StatutoryHighAge": "statutory_high_age"}
 OPEN_STATUSES = {"Open", "Open, but proposed to close"}
 CLOSED_STATUSES = {"Closed"}
 
@@ -58,6 +60,8 @@ class GiasSchool:
     ofsted_inspected_on: date | None
     head_name: str
     has_sixth_form: bool | None = None
+    statutory_low_age: int | None = None
+    statutory_high_age: int | None = None
 
 
 @dataclass
@@ -102,6 +106,16 @@ def _date(value, column, line):
         raise GiasImportError(f"{column} '{value}' is not a date in the form dd-mm-yyyy", line) from None
 
 
+def _age(row, column, line):
+    """An age in years from the statutory age range columns, or None when the column is blank or absent."""
+    value = row.get(column, "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise GiasImportError(f"{column} '{value}' is not an age in whole years", line)
+    return int(value)
+
+
 def parse(raw: bytes, la_code: str):
     """Every establishment of ``la_code`` in the file, checked: ([GiasSchool], count of rows not open)."""
     reader = csv.reader(io.StringIO(decode(raw), newline=""))
@@ -118,7 +132,8 @@ def parse(raw: bytes, la_code: str):
             "The file is missing the column" + ("s " if len(missing) > 1 else " ") + ", ".join(missing)
             + ". Upload an establishment CSV from GIAS", 1
         )
-    position = {column: header.index(column) for column in REQUIRED_COLUMNS + [SIXTH_FORM_COLUMN] if column in header}
+    optional = [SIXTH_FORM_COLUMN, *AGE_COLUMNS]
+    position = {column: header.index(column) for column in REQUIRED_COLUMNS + optional if column in header}
     schools, not_open, seen = [], 0, {}
     line = 1
     try:
@@ -155,6 +170,7 @@ def parse(raw: bytes, la_code: str):
                     ofsted_inspected_on=_date(row["OfstedLastInsp"], "OfstedLastInsp", line),
                     head_name=" ".join(part for part in (row["HeadFirstName"], row["HeadLastName"]) if part),
                     has_sixth_form=SIXTH_FORM_VALUES.get(row.get(SIXTH_FORM_COLUMN, "")),
+                    **{name: _age(row, column, line) for column, name in AGE_COLUMNS.items()},
                 )
             )
     except csv.Error as error:
@@ -196,7 +212,8 @@ def import_schools(raw: bytes, la_code: str) -> ImportResult:
             ofsted_inspected_on=row.ofsted_inspected_on,
             head_name=row.head_name,
             active=is_open,
-            **({"has_sixth_form": row.has_sixth_form} if row.has_sixth_form is not None else {}),
+            # What GIAS does not say (blank, or an extract without the column) leaves what the LA admin entered.
+            **{name: getattr(row, name) for name in ("has_sixth_form", *AGE_COLUMNS.values()) if getattr(row, name) is not None},
         )
         changed = any(getattr(school, key) != value for key, value in values.items())
         for key, value in values.items():

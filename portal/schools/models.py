@@ -86,6 +86,10 @@ class School(db.Model):
     head_name: Mapped[str] = mapped_column(String(200), default="")
     # From GIAS "OfficialSixthForm": True, False, or None when not known (then the phase decides).
     has_sixth_form: Mapped[bool | None]
+    # GIAS "StatutoryLowAge" and "StatutoryHighAge", or None when not known (then the phase decides): a junior
+    # school (7 to 11) is not asked about early years, an 11 to 16 school not about a sixth form.
+    statutory_low_age: Mapped[int | None]
+    statutory_high_age: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now, server_default=func.now())

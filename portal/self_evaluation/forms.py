@@ -6,6 +6,8 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from portal.self_evaluation.rules import judgement_fingerprint, safeguarding_fingerprint
+
 TEXT_LIMIT = 10_000
 
 
@@ -25,34 +27,75 @@ class StartForm(FlaskForm):
 
 
 class JudgementForm(FlaskForm):
-    """One area. Drafts may be incomplete: completeness is checked on submission."""
+    """One area. Drafts may be incomplete: completeness is checked on submission.
+
+    ``revision`` is the saved version the page showed, so a colleague's later save is never overwritten unseen;
+    ``opened`` fingerprints what the page showed, so a whole-page save only saves the areas the person changed."""
 
     grade_id = RadioField("Grade", coerce=int, widget=GovRadioInput(), validators=[Optional()], validate_choice=True)
     strengths = _text("Strengths")
     areas_for_development = _text("Areas for development")
     evidence = _text("Evidence relied on", "For example, lesson visits, work scrutiny, pupil and parent surveys, data.")
     revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    opened = HiddenField()
     save = SubmitField("Save", widget=GovSubmitInput())
 
 
 def judgement_form(judgement, scale, submitted=False):
     """The form for one area: from the request when ``submitted``, otherwise from what is saved."""
-    form = JudgementForm(prefix=f"judgement-{judgement.id}", obj=judgement, **({} if submitted else {"formdata": None}))
+    # From the request, nothing falls back to what is saved: a grade not sent means none was chosen on the page.
+    form = JudgementForm(prefix=f"judgement-{judgement.id}", **({} if submitted else {"formdata": None, "obj": judgement}))
     form.grade_id.choices = [(grade.id, grade.name) for grade in scale.grades]
+    if not submitted:
+        form.opened.data = judgement_fingerprint(judgement)
     if form.revision.data is None:
         form.revision.data = judgement.revision
     return form
 
 
+def sent_with_the_page(form):
+    """Whether the request carried this area at all (an area added since the page was opened was not on it)."""
+    return bool(form.revision.raw_data)
+
+
+def reopen_at_saved_version(form, judgement):
+    """After a colleague's save: the form keeps the person's words but now stands on the saved version, so saving
+    again replaces the colleague's deliberately."""
+    form.revision.data, form.revision.raw_data = judgement.revision, [str(judgement.revision)]
+    form.opened.data = judgement_fingerprint(judgement)
+
+
+MET_CHOICES = {"met": True, "not-met": False}
+
+
 class SafeguardingForm(FlaskForm):
+    """Safeguarding on the draft: it may be left unanswered until submission, which asks for it."""
+
     met = RadioField(
         "Is safeguarding met?",
         choices=[("met", "Met"), ("not-met", "Not met")],
         widget=GovRadioInput(),
-        validators=[InputRequired(message="Say whether safeguarding is met")],
+        validators=[Optional()],
     )
     note = _text("Notes on safeguarding", "What you checked and when, for example the single central record.")
+    opened = HiddenField()
     save = SubmitField("Save safeguarding", widget=GovSubmitInput())
+
+    @property
+    def met_answer(self):
+        return MET_CHOICES.get(self.met.data)
+
+
+def safeguarding_form(evaluation, submitted=False):
+    """Safeguarding from the request when ``submitted``, otherwise from what is saved."""
+    if submitted:
+        return SafeguardingForm()
+    form = SafeguardingForm(formdata=None)
+    if evaluation.safeguarding_met is not None:
+        form.met.data = "met" if evaluation.safeguarding_met else "not-met"
+    form.note.data = evaluation.safeguarding_note
+    form.opened.data = safeguarding_fingerprint(evaluation)
+    return form
 
 
 class SubmitForm(FlaskForm):

@@ -1,5 +1,6 @@
 """Self-evaluation status rules: draft -> submitted -> validated, or returned to the school."""
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,6 +24,12 @@ class AreaChangedElsewhere(Exception):
     """Someone else saved this area after the form was opened: nothing was overwritten."""
 
     judgement: AreaJudgement
+
+
+def in_words(titles):
+    """Inclusion, Achievement and Safeguarding."""
+    titles = list(titles)
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
 def load_self_evaluation(school, evaluation_id):
@@ -63,7 +70,16 @@ def latest_self_evaluation(school):
 
 
 def areas_for(evaluation):
-    return evaluation.version.areas_for_school(evaluation.school)
+    """The areas this self-evaluation covers, in the framework's order.
+
+    It covers the areas it started with, less any that no longer apply: GIAS or the LA admin may correct a school's
+    age range or sixth form while a draft is open, and the draft stops asking about that area (what was typed stays
+    saved, unseen). Once validated it shows every area the adviser gave a view on, whatever changes later."""
+    if evaluation.status == EvaluationStatus.VALIDATED:
+        judged = {j.area_id for j in evaluation.judgements if j.adviser_agrees is not None}
+        return [area for area in evaluation.version.areas if area.id in judged]
+    started = {j.area_id for j in evaluation.judgements}
+    return [area for area in evaluation.version.areas_for_school(evaluation.school) if area.id in started]
 
 
 def start(school, version, user, title, academic_year=None):
@@ -115,10 +131,47 @@ def save_judgement(judgement, user, *, grade_id, strengths, areas_for_developmen
     return judgement
 
 
+def fingerprint(*values):
+    """A short digest of what a form showed. Browsers send textarea line ends as CRLF and the portal saves text
+    stripped, so both are evened out first."""
+    text = "\x1f".join("" if value is None else str(value).replace("\r\n", "\n").strip() for value in values)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def judgement_fingerprint(judgement):
+    return fingerprint(judgement.grade_id, judgement.strengths, judgement.areas_for_development, judgement.evidence)
+
+
+def safeguarding_fingerprint(evaluation):
+    return fingerprint(evaluation.safeguarding_met, evaluation.safeguarding_note)
+
+
+def save_changed_judgement(judgement, user, *, opened, grade_id, strengths, areas_for_development, evidence, revision):
+    """One area from the whole-page form: saved only if the person changed it since their page showed it (``opened``)
+    and it differs from what is saved now. Returns whether it was saved; raises AreaChangedElsewhere as
+    ``save_judgement`` does, so an area a colleague saved meanwhile is never overwritten unseen."""
+    typed = fingerprint(grade_id, strengths, areas_for_development, evidence)
+    if typed in (opened, judgement_fingerprint(judgement)):
+        return False
+    save_judgement(judgement, user, grade_id=grade_id, strengths=strengths, areas_for_development=areas_for_development,
+                   evidence=evidence, revision=revision)
+    return True
+
+
 def save_safeguarding(evaluation, *, met, note):
+    """``met`` is True, False or None (not answered yet: submission asks for it)."""
     _ensure_open_to_school(evaluation)
     evaluation.safeguarding_met = met
     evaluation.safeguarding_note = note.strip()
+
+
+def save_changed_safeguarding(evaluation, *, opened, met, note):
+    """Safeguarding from the whole-page form, saved only if the person changed it. Returns whether it was saved."""
+    typed = fingerprint(met, note)
+    if typed in (opened, safeguarding_fingerprint(evaluation)):
+        return False
+    save_safeguarding(evaluation, met=met, note=note)
+    return True
 
 
 def missing_for_submission(evaluation):
@@ -151,6 +204,21 @@ def _ensure_submitted(evaluation):
         raise WrongStatus(f"Only a submitted self-evaluation can be validated; this one is {evaluation.status.label.lower()}")
 
 
+class AreasAwaitingView(RuleBroken):
+    """The adviser has not recorded a view on every area yet."""
+
+    def __init__(self, judgements):
+        super().__init__("Record your view of every area first: " + ", ".join(j.area.title for j in judgements), "summary")
+        self.judgements = judgements
+
+
+def awaiting_adviser_view(evaluation):
+    """The areas' judgements with no adviser view saved yet, in the framework's order: what the validation page
+    still asks for, recomputed from what is saved on every request."""
+    judgements = [evaluation.judgement_for(area) for area in areas_for(evaluation)]
+    return [judgement for judgement in judgements if judgement.adviser_agrees is None]
+
+
 def record_adviser_view(judgement, *, agrees, grade_id, reason):
     """The adviser agrees with the school's grade, or records a different one with a reason."""
     evaluation = judgement.self_evaluation
@@ -169,11 +237,21 @@ def record_adviser_view(judgement, *, agrees, grade_id, reason):
     return judgement
 
 
+def agree_with_remaining_grades(evaluation):
+    """The common case in one step: agree with the school's grade in every area without a view yet. Areas where the
+    adviser already saved a view (agreeing, or a different grade with reasons) stay as they are. Returns those agreed."""
+    _ensure_submitted(evaluation)
+    remaining = awaiting_adviser_view(evaluation)
+    for judgement in remaining:
+        judgement.adviser_agrees, judgement.adviser_grade, judgement.adviser_reason = True, None, ""
+    return remaining
+
+
 def validate(evaluation, user, summary, safeguarding_agrees=None):
     _ensure_submitted(evaluation)
-    undecided = [j.area.title for j in evaluation.judgements if j.adviser_agrees is None]
+    undecided = awaiting_adviser_view(evaluation)
     if undecided:
-        raise RuleBroken("Record your view of every area first: " + ", ".join(undecided), "summary")
+        raise AreasAwaitingView(undecided)
     if not summary.strip():
         raise RuleBroken("Enter an overall summary for the school", "summary")
     evaluation.adviser_summary = summary.strip()

@@ -1,6 +1,9 @@
-"""The school's side: start, write (area by area, saved as a draft), submit, read."""
+"""The school's side: start, write (saved as a draft), submit, read.
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+Without JavaScript the edit page is one form: any Save button, or Submit, saves every area the person changed,
+each on its own revision. With htmx each area also saves itself when one of its fields changes."""
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.access import may_lead_school, school_access
@@ -9,7 +12,14 @@ from portal.extensions import db, htmx
 from portal.frameworks.rules import current_version
 from portal.inspections.rules import latest_inspection
 from portal.self_evaluation import bp, rules
-from portal.self_evaluation.forms import SafeguardingForm, StartForm, SubmitForm, judgement_form
+from portal.self_evaluation.page_save import conflict_message, save_page
+from portal.self_evaluation.forms import (
+    StartForm,
+    SubmitForm,
+    judgement_form,
+    reopen_at_saved_version,
+    safeguarding_form,
+)
 from portal.terms.rules import academic_year_on, suggested_title
 
 
@@ -84,20 +94,16 @@ def print_view(school, evaluation_id):
                            areas=rules.areas_for(evaluation), inspection=latest_inspection(school))
 
 
-def _render_edit(school, evaluation, *, forms=None, conflicts=None, safeguarding_form=None, problems=None, status=200):
-    forms = forms or {}
+def _render_edit(school, evaluation, *, forms=None, conflicts=None, safeguarding=None, problems=None):
+    """The edit page; ``forms`` and ``safeguarding`` carry what the person typed where something needs attention."""
+    forms = dict(forms or {})
     for judgement in evaluation.judgements:
         forms.setdefault(judgement.id, judgement_form(judgement, evaluation.version.scale))
-    if safeguarding_form is None:
-        safeguarding_form = SafeguardingForm(formdata=None)
-        if evaluation.safeguarding_met is not None:
-            safeguarding_form.met.data = "met" if evaluation.safeguarding_met else "not-met"
-        safeguarding_form.note.data = evaluation.safeguarding_note
     return render_template(
         "self_evaluation/edit.html", school=school, evaluation=evaluation, areas=rules.areas_for(evaluation),
-        forms=forms, conflicts=conflicts or {}, safeguarding_form=safeguarding_form, submit_form=SubmitForm(formdata=None),
-        problems=problems or [],
-    ), status
+        forms=forms, conflicts=conflicts or {}, safeguarding_form=safeguarding if safeguarding is not None else safeguarding_form(evaluation),
+        submit_form=SubmitForm(formdata=None), problems=problems or [],
+    )
 
 
 @bp.route("/<int:evaluation_id>/edit")
@@ -110,9 +116,32 @@ def edit(school, evaluation_id):
     return _render_edit(school, evaluation)
 
 
+def _pressed_save_button_anchor(evaluation):
+    """Where the person pressed Save, so the page comes back there."""
+    if "save" in request.form:
+        return "safeguarding"
+    return next((f"area-{j.area.key}" for j in evaluation.judgements if f"judgement-{j.id}-save" in request.form), None)
+
+
+@bp.route("/<int:evaluation_id>/edit", methods=["POST"])
+@school_access(may_lead_school)
+def save_changes(school, evaluation_id):
+    """Any Save button on the page: every area the person changed is saved."""
+    evaluation = evaluation_or_404(school, evaluation_id)
+    result = save_page(evaluation, current_user)
+    db.session.commit()  # keep what could be saved, even when another part needs attention
+    if result.needs_attention:
+        return _render_edit(school, evaluation, forms=result.forms, conflicts=result.conflicts,
+                            safeguarding=result.safeguarding, problems=result.problems)
+    flash(f"{rules.in_words(result.saved)} saved." if result.saved else "Everything on this page is saved.", "success")
+    return redirect(url_for("self_evaluation.edit", school_id=school.id, evaluation_id=evaluation.id,
+                            _anchor=_pressed_save_button_anchor(evaluation)))
+
+
 @bp.route("/<int:evaluation_id>/areas/<int:judgement_id>", methods=["POST"])
 @school_access(may_lead_school)
 def save_area(school, evaluation_id, judgement_id):
+    """One area on its own: htmx sends it when a field changes."""
     evaluation = evaluation_or_404(school, evaluation_id)
     judgement = judgement_or_404(evaluation, judgement_id)
     form = judgement_form(judgement, evaluation.version.scale, submitted=True)
@@ -125,19 +154,16 @@ def save_area(school, evaluation_id, judgement_id):
         except rules.AreaChangedElsewhere:
             db.session.rollback()
             conflict = judgement
-            saved_by = judgement.updated_by.name if judgement.updated_by else "someone else"
-            form.revision.errors = [
-                f"{saved_by} saved {judgement.area.title} while you were editing. Their version is shown below and yours "
-                "is still in the form: save again to replace theirs with yours."
-            ]
-            form.revision.data = judgement.revision
+            form.revision.errors = [conflict_message(judgement)]
+            reopen_at_saved_version(form, judgement)
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "grade_id")
         else:
             db.session.commit()
             if htmx:
-                return render_template("self_evaluation/_area_saved.html", judgement=judgement, form=form)
+                return render_template("self_evaluation/_area_saved.html", judgement=judgement,
+                                       form=judgement_form(judgement, evaluation.version.scale), after_save=True)
             flash(f"{judgement.area.title} saved.", "success")
             return redirect(url_for("self_evaluation.edit", school_id=school.id, evaluation_id=evaluation.id,
                                     _anchor=f"area-{judgement.area.key}"))
@@ -151,25 +177,40 @@ def save_area(school, evaluation_id, judgement_id):
 @bp.route("/<int:evaluation_id>/safeguarding", methods=["POST"])
 @school_access(may_lead_school)
 def save_safeguarding(school, evaluation_id):
+    """Safeguarding on its own: htmx sends it when it changes."""
     evaluation = evaluation_or_404(school, evaluation_id)
-    form = SafeguardingForm()
+    form = safeguarding_form(evaluation, submitted=True)
     if form.validate_on_submit():
         try:
-            rules.save_safeguarding(evaluation, met=form.met.data == "met", note=form.note.data or "")
+            rules.save_safeguarding(evaluation, met=form.met_answer, note=form.note.data or "")
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "met")
         else:
             db.session.commit()
+            if htmx:
+                return render_template("self_evaluation/_safeguarding_saved.html",
+                                       safeguarding_form=safeguarding_form(evaluation), after_save=True)
             flash("Safeguarding saved.", "success")
             return redirect(url_for("self_evaluation.edit", school_id=school.id, evaluation_id=evaluation.id, _anchor="safeguarding"))
-    return _render_edit(school, evaluation, safeguarding_form=form)
+    if htmx:
+        response = make_response(render_template("self_evaluation/_safeguarding.html", school=school, evaluation=evaluation,
+                                                 safeguarding_form=form))
+        response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#safeguarding", "outerHTML"
+        return response
+    return _render_edit(school, evaluation, safeguarding=form)
 
 
 @bp.route("/<int:evaluation_id>/submit", methods=["POST"])
 @school_access(may_lead_school)
 def submit(school, evaluation_id):
+    """Submit to the adviser, saving whatever the person changed on the page first."""
     evaluation = evaluation_or_404(school, evaluation_id)
+    result = save_page(evaluation, current_user)
+    db.session.commit()
+    if result.needs_attention:
+        return _render_edit(school, evaluation, forms=result.forms, conflicts=result.conflicts,
+                            safeguarding=result.safeguarding, problems=result.problems)
     problems = rules.missing_for_submission(evaluation)
     if problems:
         return _render_edit(school, evaluation, problems=problems)
