@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Tests run on every core (pytest-xdist); TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
 export FLASK_APP := portal
 
 .PHONY: run test scheduler assets
@@ -17,7 +19,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	scripts/ensure-chromium
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 assets:
 	scripts/build-assets

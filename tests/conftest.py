@@ -57,10 +57,34 @@ class CheckedClient(FlaskClient):
         return response
 
 
+def _database_of_this_worker(url):
+    """With pytest-xdist each worker needs a PostgreSQL database of its own (SQLite: its own temporary folder)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or not url.startswith("postgresql"):
+        return url, None
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    server = create_engine(given.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+    return given.set(database=name).render_as_string(hide_password=False), drop
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
-    database_url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite3'}"
+    database_url, drop_database = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL"))
+    database_url = database_url or f"sqlite:///{instance / 'test.sqlite3'}"
     app = create_app(
         {
             "TESTING": True,
@@ -80,7 +104,12 @@ def app(tmp_path_factory):
     app.test_client_class = CheckedClient
     with app.app_context():
         upgrade()
-    return app
+    yield app
+    if drop_database is not None:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop_database()
 
 
 @pytest.fixture(autouse=True)
