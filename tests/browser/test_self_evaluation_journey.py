@@ -152,8 +152,11 @@ def test_with_javascript_each_area_still_saves_itself(app, browser, portal_url, 
     assert _saved_areas(app, evaluation_id)[0]["inclusion"] == ("Expected standard", "Pupils with SEND are known well.", "")
 
     # The area's autosaves moved it on; a Save button pressed afterwards stands on them, with no false alarm.
-    page.locator("#area-achievement").get_by_label("Strengths").fill("Reading at key stage 2.")
-    page.locator("#area-achievement").get_by_role("button", name="Save Achievement").click()
+    achievement = page.locator("#area-achievement")
+    achievement.get_by_label("Strengths").fill("Reading at key stage 2.")
+    achievement.get_by_label("Areas for development").click()  # leaving the field autosaves it first
+    expect(achievement.get_by_role("status")).to_contain_text("Saved")
+    achievement.get_by_role("button", name="Save Achievement").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text(re.compile(r"Achievement saved|Everything on this page is saved"))
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
     areas, _ = _saved_areas(app, evaluation_id)
