@@ -50,6 +50,17 @@ def filesize(size):
     return f"{size} bytes"
 
 
+def school_calendar():
+    """The LA's term dates, loaded once per request, for "School holiday" tags beside dates on any page."""
+    from flask import g
+
+    from portal.terms.rules import term_calendar
+
+    if "school_calendar" not in g:
+        g.school_calendar = term_calendar()
+    return g.school_calendar
+
+
 def init_app(app):
     app.jinja_env.filters["govuk_date"] = govuk_date
     app.jinja_env.filters["govuk_datetime"] = govuk_datetime
@@ -57,9 +68,7 @@ def init_app(app):
     app.jinja_env.globals.update(access.template_helpers())
     app.jinja_env.globals.update(Role=Role, ROLE_LABELS=ROLE_LABELS, grade_hints=grade_hints, csrf_input=csrf_input)
 
-    from portal.minutes.rules import matches_confirmed
-
-    app.jinja_env.globals["minutes_match"] = matches_confirmed
+    app.jinja_env.globals["school_calendar"] = school_calendar
 
     @app.context_processor
     def service_identity():

@@ -408,3 +408,24 @@ def test_deadlines_in_the_holidays_are_marked_where_they_are_listed(app, client,
     sign_in("head@example.org")
     home = text_of(client.get("/"))
     assert "6 January 2027" in home and "School holiday" not in home
+
+
+def test_evidence_and_minutes_deadlines_in_the_holidays_are_marked_on_their_pages(app, client, sign_in, school):
+    """A review on Wednesday 9 December: its minutes are due 23 December (holidays); one on 6 January: its evidence is
+    due 29 December (after Christmas Day and Boxing Day, observed on the 28th)."""
+    from portal.evidence import rules as evidence_rules
+
+    december = _meeting(app, school, date(2026, 12, 9))
+    january = _meeting(app, school, date(2027, 1, 6))
+    with app.app_context():
+        school_row = db.session.get(School, school["id"])
+        meeting = rules.load_meeting(school_row, january)
+        item = evidence_rules.submit(school_row, None, meeting=meeting, title="Book looks", narrative="Progress.",
+                                     criteria=meeting.plan.success_criteria, files=[])
+        db.session.commit()
+        item_id = item.id
+    sign_in("adviser@example.org")
+    evidence_page = text_of(client.get(f"/schools/{school['id']}/evidence/{item_id}"))
+    assert "(evidence due 29 December 2026 School holiday" in evidence_page
+    base = f"/schools/{school['id']}/meetings/{december}/minutes"
+    assert "Due to be circulated by 23 December 2026 School holiday" in text_of(client.get(base))
