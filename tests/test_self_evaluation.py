@@ -500,17 +500,23 @@ def test_one_save_button_saves_every_area_typed_into(app, client, sign_in, brook
     assert "Everything on this page is saved." in text_of(client.get(response.headers["Location"]))
 
 
+def _deputy_saves_inclusion_meanwhile(app, school, evaluation_id, judgements, grades):
+    """The senior leader saves Inclusion from their own browser; returns its judgement id."""
+    other = app.test_client()
+    other.post("/sign-in", data={"email": "deputy@example.org", "password": "correct-horse-battery"})
+    inclusion, revision = judgements["inclusion"]
+    assert other.post(f"/schools/{school}/self-evaluations/{evaluation_id}/areas/{inclusion}",
+                      data=_area_data(inclusion, revision, grades["Strong standard"], strengths="Deputy's words")).status_code == 302
+    return inclusion
+
+
 def test_a_page_save_leaves_areas_a_colleague_saved_meanwhile_alone(app, client, sign_in, brookside):
     school, _ = brookside
     sign_in("head@example.org")
     edit_url = _start(client, school)
     evaluation_id, judgements, grades = _evaluation(app, school)
     data = _page_form(client.get(edit_url))  # the head's page, opened before the deputy saves
-    other = app.test_client()
-    other.post("/sign-in", data={"email": "deputy@example.org", "password": "correct-horse-battery"})
-    inclusion, revision = judgements["inclusion"]
-    assert other.post(f"/schools/{school}/self-evaluations/{evaluation_id}/areas/{inclusion}",
-                      data=_area_data(inclusion, revision, grades["Strong standard"], strengths="Deputy's words")).status_code == 302
+    inclusion = _deputy_saves_inclusion_meanwhile(app, school, evaluation_id, judgements, grades)
     _type_into(data, judgements["achievement"][0], strengths="Head's achievement words")
     response = client.post(edit_url, data=data)
     assert response.status_code == 302  # no conflict: the head did not touch Inclusion
@@ -524,11 +530,7 @@ def test_a_page_save_shows_a_colleagues_version_beside_the_typed_text_and_saves_
     edit_url = _start(client, school)
     evaluation_id, judgements, grades = _evaluation(app, school)
     data = _page_form(client.get(edit_url))
-    other = app.test_client()
-    other.post("/sign-in", data={"email": "deputy@example.org", "password": "correct-horse-battery"})
-    inclusion, revision = judgements["inclusion"]
-    other.post(f"/schools/{school}/self-evaluations/{evaluation_id}/areas/{inclusion}",
-               data=_area_data(inclusion, revision, grades["Strong standard"], strengths="Deputy's words"))
+    inclusion = _deputy_saves_inclusion_meanwhile(app, school, evaluation_id, judgements, grades)
     _type_into(data, inclusion, strengths="Head's inclusion words")
     _type_into(data, judgements["achievement"][0], strengths="Head's achievement words")
     response = client.post(edit_url, data=data)
