@@ -64,11 +64,6 @@ def stored_sha256(key) -> str | None:
     return _read_stored(key)
 
 
-def matches_recorded_sha256(key, sha256) -> bool:
-    """Whether the stored document still has the SHA-256 recorded when it was attached (a swapped file has not)."""
-    return sha256 is not None and stored_sha256(key) == sha256
-
-
 def verified_copy(key, sha256) -> BinaryIO | None:
     """A private copy of the stored document if its bytes have ``sha256``, else None.
 

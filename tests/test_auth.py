@@ -61,7 +61,7 @@ def test_sign_out_ends_the_session(client, world, sign_in):
     assert client.get("/").status_code == 302
 
 
-def test_a_copied_session_cookie_stops_working_once_its_owner_signs_out(app, client, sign_in, brookside):
+def test_a_copied_session_cookie_stops_working_once_its_owner_signs_out(app, client, sign_in, brookside):  # noqa: F811
     """Sign-out ends the session on the server: replaying the old cookie neither reads nor writes."""
     from portal.extensions import db
     from portal.plans.models import Priority

@@ -36,10 +36,13 @@ def waiting_files(school, user, file_ids):
     ).all()
 
 
-def upcoming_meetings(school):
-    """The school's scheduled meetings, in date order (past ones too: late evidence is still accepted)."""
+def upcoming_meetings(school, today=None):
+    """The school's scheduled meetings still to come (today included) that review a plan, in date order: evidence
+    for a meeting already held is too late, and a cancelled one has none. Evidence after its deadline but before
+    the meeting is still accepted, and marked late."""
     return db.session.scalars(
-        select(ReviewMeeting).where(ReviewMeeting.school_id == school.id, ReviewMeeting.status == MeetingStatus.SCHEDULED)
+        select(ReviewMeeting).where(ReviewMeeting.school_id == school.id, ReviewMeeting.status == MeetingStatus.SCHEDULED,
+                                    ReviewMeeting.plan_id.is_not(None), ReviewMeeting.meets_on >= (today or clock.today()))
         .options(selectinload(ReviewMeeting.plan).selectinload(Plan.priorities), selectinload(ReviewMeeting.half_term))
         .order_by(ReviewMeeting.meets_on)
     ).all()

@@ -12,9 +12,8 @@ from portal.evidence.models import Decision, EvidenceFile
 from portal.evidence.storage import human_size, storage_for
 from portal.extensions import db, htmx
 from portal.notices import events as notices
-from portal import clock
 from portal.meetings.rules import deadlines_for
-from portal.terms.rules import deadline_settings, term_calendar
+from portal.terms.rules import deadline_settings
 
 HEAD_BYTES = 64 * 1024
 
@@ -84,8 +83,7 @@ def index(school):
 @bp.route("/new", methods=["GET", "POST"])
 @school_access(may_lead_school)
 def new(school):
-    today = clock.today()  # a meeting already held is too late for evidence; a cancelled one is not listed at all
-    meetings = [m for m in rules.upcoming_meetings(school) if m.plan is not None and m.meets_on >= today]
+    meetings = rules.upcoming_meetings(school)
     form, criteria = _evidence_form(school, meetings)
     kept = []
     if request.method == "POST":
@@ -114,7 +112,7 @@ def new(school):
                 return redirect(target)
     deadlines = {m.id: deadlines_for(m) for m in meetings}
     return render_template("evidence/new.html", school=school, form=form, kept=kept, meetings=meetings, deadlines=deadlines,
-                           evidence_days=deadline_settings().evidence_days, calendar=term_calendar())
+                           evidence_days=deadline_settings().evidence_days)
 
 
 def _visit_for_decision(school, visit_id):

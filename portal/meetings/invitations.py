@@ -53,6 +53,19 @@ def meeting_invitation(*, uid: str, sequence: int, summary: str, description: st
     return calendar.to_ical()
 
 
+def invitation_for(meeting, url: str, stamp: datetime) -> bytes:
+    """A review meeting's invitation as it stands now: its UID, its current SEQUENCE, cancelled or not.
+
+    The page's download, the "booked" and "moved" emails and the "coming up" reminder all send this."""
+    school = meeting.school
+    return meeting_invitation(
+        uid=meeting.uid, sequence=meeting.sequence, summary=f"{meeting.kind.label}: {school.name}",
+        description=f"{meeting.title} for {school.name}.", location=meeting.place,
+        starts_at=datetime.combine(meeting.meets_on, meeting.starts_at, tzinfo=LONDON),
+        ends_at=datetime.combine(meeting.meets_on, meeting.ends_at, tzinfo=LONDON), url=url, organiser=None,
+        attendees=[(m.name, m.email) for m in meeting.members if m.email], cancelled=meeting.is_cancelled, stamp=stamp)
+
+
 def _in_london(moment: datetime, name: str) -> datetime:
     """Any aware time as London wall-clock time, so DTSTART always carries TZID=Europe/London."""
     if moment.tzinfo is None:

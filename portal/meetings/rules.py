@@ -1,7 +1,7 @@
 """Review meeting rules: scheduling, deadlines in working days, agendas, RAG reviews, what is due."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -23,6 +23,7 @@ from portal.terms.rules import TermCalendar, closure_days, deadline_settings, te
 from portal import clock
 from portal.clock import as_london
 from portal.working_days import is_working_day, shift_working_days
+from portal.templating import govuk_date
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,10 @@ class InSchoolHolidays(RuleBroken):
     """Not a refusal: a date outside term time, booked only once the person confirms it (some LAs do meet in holidays)."""
 
 
-def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def holiday_warning(day: date, calendar: TermCalendar | None = None) -> str | None:
     """"30 December 2026 is in the school holidays (between Autumn 2 and Spring 1)", or None in term time."""
     holiday = (calendar or term_calendar()).holiday_on(day)
-    return None if holiday is None else f"{_day(day)} is in the school holidays ({holiday.described})"
+    return None if holiday is None else f"{govuk_date(day)} is in the school holidays ({holiday.described})"
 
 
 def _check_term_time(warnings: list[str | None], confirmed: bool):
@@ -162,7 +159,7 @@ def schedule_half_termly(school, user, *, plan, dates: dict, starts_at: time, en
         earliest, latest = _half_term_window(half_term)
         if not earliest <= meets_on <= latest:
             problems.append(f"The {half_term.name} meeting must be between {half_term.starts_on.day} {half_term.starts_on:%B} "
-                            f"and {_day(half_term.ends_on)}, or in the school holidays either side")
+                            f"and {govuk_date(half_term.ends_on)}, or in the school holidays either side")
         elif not is_working_day(meets_on, closures):
             problems.append(f"The {half_term.name} meeting falls on a weekend, bank holiday or closure day")
     if problems:
@@ -311,9 +308,3 @@ def due_for(user, today=None):
         for item in items:
             item.in_holidays = calendar.is_school_holiday(item.due_on)
     return sorted(items, key=lambda item: (not item.overdue, item.due_on, item.meeting.school.name))
-
-
-def london_time(day: date, at: time) -> datetime:
-    from portal.clock import LONDON
-
-    return datetime.combine(day, at, tzinfo=LONDON)

@@ -13,7 +13,7 @@ from portal.meetings import bp, rules
 from portal.meetings.forms import AgendaForm, CancelForm, MeetingForm, RescheduleForm, half_termly_form
 from portal.meetings.models import MeetingKind
 from portal.plans.rules import school_plans
-from portal.terms.rules import academic_year_on, closure_days, term_calendar
+from portal.terms.rules import academic_year_on, closure_days
 from portal import clock
 
 
@@ -35,8 +35,7 @@ def index(school):
     settings, closures = rules.deadline_settings(), closure_days()
     deadlines = {m.id: rules.deadlines_for(m, settings, closures) for m in meetings}
     return render_template("meetings/index.html", school=school, meetings=meetings, deadlines=deadlines, today=today,
-                           agenda={m.id: rules.agenda_status(m, deadlines[m.id], today) for m in meetings},
-                           calendar=term_calendar())
+                           agenda={m.id: rules.agenda_status(m, deadlines[m.id], today) for m in meetings})
 
 
 def _plan_choices(form, school, allow_none):
@@ -109,25 +108,18 @@ def show(school, meeting_id):
     criteria = meeting.plan.success_criteria if meeting.plan else []
     return render_template("meetings/show.html", school=school, meeting=meeting, deadlines=deadlines, criteria=criteria,
                            agenda_late=rules.agenda_was_late(meeting, deadlines), today=today,
-                           agenda_status=rules.agenda_status(meeting, deadlines, today), calendar=term_calendar())
+                           agenda_status=rules.agenda_status(meeting, deadlines, today))
 
 
 @bp.route("/<int:meeting_id>/invitation.ics")
 @school_access()
 def invitation(school, meeting_id):
     """The meeting as a calendar invitation: same UID always, SEQUENCE raised by every reschedule."""
-    from portal.meetings.invitations import meeting_invitation
+    from portal.meetings.invitations import invitation_for
 
     meeting = meeting_or_404(school, meeting_id)
-    body = meeting_invitation(
-        uid=meeting.uid, sequence=meeting.sequence, summary=f"{meeting.kind.label}: {school.name}",
-        description=f"{meeting.title} for {school.name}.", location=meeting.place,
-        starts_at=rules.london_time(meeting.meets_on, meeting.starts_at),
-        ends_at=rules.london_time(meeting.meets_on, meeting.ends_at),
-        url=url_for("meetings.show", school_id=school.id, meeting_id=meeting.id, _external=True),
-        organiser=None, attendees=[(m.name, m.email) for m in meeting.members if m.email],
-        cancelled=meeting.is_cancelled, stamp=clock.now(),
-    )
+    body = invitation_for(meeting, url_for("meetings.show", school_id=school.id, meeting_id=meeting.id, _external=True),
+                          clock.now())
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="review-meeting-{meeting.id}.ics"'
@@ -197,7 +189,7 @@ def agenda(school, meeting_id):
             flash("Agenda saved and marked as sent." if form.send.data else "Agenda saved.", "success")
             return _to_meeting(meeting, "agenda")
     return render_template("meetings/agenda.html", school=school, meeting=meeting, form=form,
-                           deadlines=rules.deadlines_for(meeting), calendar=term_calendar())
+                           deadlines=rules.deadlines_for(meeting))
 
 
 @bp.route("/<int:meeting_id>/agenda/document")

@@ -1,24 +1,14 @@
 """The events people are told about, each as one function the view calls after the rule, before the commit."""
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from portal import clock
-from portal.extensions import db
 from portal.notices.rules import link_to, tell
-from portal.schools.models import Role, SchoolRole
+from portal.schools.models import Role
+from portal.schools.rules import active_people
 from portal.templating import govuk_date
 
 
-def people_at(school, roles):
-    """Active people holding any of ``roles`` at the school."""
-    return [r.user for r in db.session.scalars(
-        select(SchoolRole).where(SchoolRole.school_id == school.id, SchoolRole.role.in_(list(roles)))
-        .options(selectinload(SchoolRole.user))).all() if r.user.active]
-
-
 def _leaders(school):
-    return people_at(school, {Role.HEADTEACHER, Role.SENIOR_LEADER})
+    return active_people(school, {Role.HEADTEACHER, Role.SENIOR_LEADER})
 
 
 # --- evidence -----------------------------------------------------------------------------------------
@@ -79,18 +69,11 @@ def _members(meeting, actor=None):
 
 
 def invitation_for(meeting):
-    """The meeting's calendar invitation as an attachment: same UID, its current SEQUENCE."""
-    from portal.meetings.invitations import meeting_invitation
-    from portal.meetings.rules import london_time
+    """The meeting's calendar invitation as an email attachment."""
+    from portal.meetings.invitations import invitation_for as invitation
 
-    school = meeting.school
-    body = meeting_invitation(
-        uid=meeting.uid, sequence=meeting.sequence, summary=f"{meeting.kind.label}: {school.name}",
-        description=f"{meeting.title} for {school.name}.", location=meeting.place,
-        starts_at=london_time(meeting.meets_on, meeting.starts_at), ends_at=london_time(meeting.meets_on, meeting.ends_at),
-        url=link_to("meetings.show", school_id=school.id, meeting_id=meeting.id), organiser=None,
-        attendees=[(m.name, m.email) for m in meeting.members if m.email], cancelled=meeting.is_cancelled, stamp=clock.now())
-    return ("review-meeting.ics", "text/calendar", body)
+    url = link_to("meetings.show", school_id=meeting.school_id, meeting_id=meeting.id)
+    return ("review-meeting.ics", "text/calendar", invitation(meeting, url, clock.now()))
 
 
 def _when(meeting):
@@ -152,7 +135,7 @@ def minutes_circulated(version, meeting, actor=None):
     school = meeting.school
     link = link_to("minutes.show", school_id=school.id, meeting_id=meeting.id)
     confirmer_ids = set(confirmer_for(meeting))
-    confirmers = [u for u in people_at(school, {Role.GOVERNOR, Role.CHAIR_OF_GOVERNORS}) if u.id in confirmer_ids]
+    confirmers = [u for u in active_people(school, {Role.GOVERNOR, Role.CHAIR_OF_GOVERNORS}) if u.id in confirmer_ids]
     about = f"the minutes of {school.name}'s {meeting.title} on {govuk_date(meeting.meets_on)}"
     asked = tell(confirmers, kind="minutes-circulated", event_key=f"minutes-{version.id}", school=school,
                  subject=f"Minutes to confirm: {school.name}'s review on {govuk_date(meeting.meets_on)}",
@@ -173,7 +156,7 @@ def minutes_circulated(version, meeting, actor=None):
 def minutes_confirmed(version, meeting, actor=None):
     """Whoever wrote them, the advisers, the headteacher and the clerk, who puts them to the full governing body."""
     school = meeting.school
-    people = ([version.written_by] if version.written_by else []) + people_at(school, {Role.ADVISER, Role.HEADTEACHER, Role.CLERK})
+    people = ([version.written_by] if version.written_by else []) + active_people(school, {Role.ADVISER, Role.HEADTEACHER, Role.CLERK})
     who = getattr(actor, "name", None) or "The chair of governors"
     return tell([p for p in people if p.id != getattr(actor, "id", None)], kind="minutes-confirmed",
                 event_key=f"minutes-{version.id}", school=school,

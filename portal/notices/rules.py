@@ -1,9 +1,12 @@
 """Queue a notice for each person who must hear of an event, and wake the outbox once it is committed."""
 
+from contextlib import nullcontext
+
 from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal.extensions import db
 from portal.reminders import outbox
 from portal.reminders.scan import Reminder, public_link, render_reminder, with_public_urls
 
@@ -30,7 +33,6 @@ NOTICES = {
     "notes-final": ("Notes of visit final", "Headteacher (or senior leaders)",
                     "As soon as the adviser has considered the school's corrections"),
 }
-NOTICE_KINDS = tuple(NOTICES)
 
 
 def tell(people, *, kind, event_key, school, subject, heading, lines, link, link_text, due_on=None, attachment=None):
@@ -55,8 +57,6 @@ def tell(people, *, kind, event_key, school, subject, heading, lines, link, link
                                    school_id=school.id, subject=subject, text_body=text_body, html_body=html_body,
                                    due_on=due_on, attachment=attachment)
     if queued:
-        from portal.extensions import db
-
         db.session.info["notices_queued"] = True
     return queued
 
@@ -66,17 +66,9 @@ def link_to(endpoint, **values):
         return public_link(endpoint, **values)
 
 
-class _urls:
+def _urls():
     """Build links from the portal's public address, inside a request or not (the CLI, the scheduler)."""
-
-    def __enter__(self):
-        self._context = None if has_request_context() else with_public_urls()
-        if self._context is not None:
-            self._context.__enter__()
-
-    def __exit__(self, *exc):
-        if self._context is not None:
-            self._context.__exit__(*exc)
+    return nullcontext() if has_request_context() else with_public_urls()
 
 
 @event.listens_for(Session, "after_commit")

@@ -29,6 +29,7 @@ from portal.terms.rules import closure_days, deadline_settings, half_term_on
 from portal import clock
 from portal.clock import as_london
 from portal.working_days import is_working_day, shift_working_days
+from portal.templating import govuk_date
 
 # What each reminder is, who gets it and when (working days), for the profile page and the README.
 SCHEDULE = {
@@ -66,15 +67,16 @@ class Reminder:
     attachment: tuple | None = field(default=None)
 
 
+def kinds_held_on(day: date) -> tuple:
+    """The outbox kinds that wait today: every reminder, unless it is a working day (notices never wait)."""
+    return () if is_working_day(day, closure_days()) else REMINDER_KINDS
+
+
 def sending_day(now: datetime) -> date:
     """Reminders for a day go out from REMINDER_HOUR (07:00) London time; before that it is still the day before."""
     local = as_london(now)
     hour = current_app.config["REMINDER_HOUR"]
     return local.date() if local.hour >= hour else local.date() - timedelta(days=1)
-
-
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def _in_window(today, send_on, until, closures=frozenset()):
@@ -96,7 +98,7 @@ def public_link(endpoint, **values):
 def _meeting_reminders(meeting, today, settings, closures, with_evidence, circulated):
     school = meeting.school
     deadlines = deadlines_for(meeting, settings, closures)
-    title = f"{meeting.title} on {_day(meeting.meets_on)}"
+    title = f"{meeting.title} on {govuk_date(meeting.meets_on)}"
     meeting_link = public_link("meetings.show", school_id=school.id, meeting_id=meeting.id)
     day_before_meeting = meeting.meets_on - timedelta(days=1)
     found = []
@@ -121,11 +123,11 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
         ]
         for stage, send_on, until, overdue in stages:
             if _in_window(today, send_on, until, closures):
-                subject = (f"Overdue: evidence for {school.name}'s review on {_day(meeting.meets_on)}" if overdue
-                           else f"Evidence due {_day(due)}: {school.name}'s review on {_day(meeting.meets_on)}")
-                lines = [f"{school.name}'s evidence for the {title} was due on {_day(due)} and has not been submitted."
+                subject = (f"Overdue: evidence for {school.name}'s review on {govuk_date(meeting.meets_on)}" if overdue
+                           else f"Evidence due {govuk_date(due)}: {school.name}'s review on {govuk_date(meeting.meets_on)}")
+                lines = [f"{school.name}'s evidence for the {title} was due on {govuk_date(due)} and has not been submitted."
                          if overdue else
-                         f"{school.name}'s evidence for the {title} is due by {_day(due)}, 5 working days before the meeting.",
+                         f"{school.name}'s evidence for the {title} is due by {govuk_date(due)}, 5 working days before the meeting.",
                          "Submit it against the plan's success criteria. Evidence submitted late is still accepted and marked late."]
                 add("evidence", stage, leaders, subject, "Evidence overdue" if overdue else "Evidence due", lines,
                     evidence_link, "Submit evidence", due)
@@ -136,19 +138,19 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
             (f"{agenda_due}:overdue", shift_working_days(agenda_due, 1, closures), day_before_meeting, True),
         ):
             if _in_window(today, send_on, until, closures):
-                subject = (f"Overdue: agenda for {school.name}'s review on {_day(meeting.meets_on)}" if overdue
-                           else f"Agenda due {_day(agenda_due)}: {school.name}'s review on {_day(meeting.meets_on)}")
+                subject = (f"Overdue: agenda for {school.name}'s review on {govuk_date(meeting.meets_on)}" if overdue
+                           else f"Agenda due {govuk_date(agenda_due)}: {school.name}'s review on {govuk_date(meeting.meets_on)}")
                 lines = [f"The agenda for {school.name}'s {title} {'was due' if overdue else 'is due'} to members by "
-                         f"{_day(agenda_due)}, 10 working days before the meeting.", "Write or upload it in the portal and mark it as sent."]
+                         f"{govuk_date(agenda_due)}, 10 working days before the meeting.", "Write or upload it in the portal and mark it as sent."]
                 add("agenda", stage, advisers, subject, "Agenda overdue" if overdue else "Agenda due", lines,
                     public_link("meetings.agenda", school_id=school.id, meeting_id=meeting.id), "Write and send the agenda", agenda_due)
     if _in_window(today, shift_working_days(meeting.meets_on, -2, closures), day_before_meeting, closures):
         from portal.notices.events import invitation_for
 
         members = [m.user if m.user is not None and m.user.active else m.email for m in meeting.members if m.email]
-        when = f"{_day(meeting.meets_on)} at {meeting.starts_at:%H:%M}"
+        when = f"{govuk_date(meeting.meets_on)} at {meeting.starts_at:%H:%M}"
         add("meeting", f"{meeting.meets_on}T{meeting.starts_at:%H%M}", members,
-            f"Coming up on {_day(meeting.meets_on)}: {school.name}'s {meeting.kind.label}",
+            f"Coming up on {govuk_date(meeting.meets_on)}: {school.name}'s {meeting.kind.label}",
             "Meeting coming up", [f"{school.name}'s {meeting.title} is on {when}{', ' + meeting.place if meeting.place else ''}.",
                                   "The calendar invitation is attached."],
             meeting_link, "See the meeting, its agenda and papers", meeting.meets_on, invitation_for(meeting))
@@ -160,11 +162,11 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
         ):
             if _in_window(today, send_on, until, closures):
                 add("minutes", stage, advisers,
-                    (f"Overdue: minutes of {school.name}'s review on {_day(meeting.meets_on)}" if overdue
-                     else f"Minutes due {_day(minutes_due)}: {school.name}'s review on {_day(meeting.meets_on)}"),
+                    (f"Overdue: minutes of {school.name}'s review on {govuk_date(meeting.meets_on)}" if overdue
+                     else f"Minutes due {govuk_date(minutes_due)}: {school.name}'s review on {govuk_date(meeting.meets_on)}"),
                     "Minutes overdue" if overdue else "Minutes due",
                     [f"The minutes of {school.name}'s {title} {'were due' if overdue else 'are due'} to be circulated by "
-                     f"{_day(minutes_due)}, 10 working days after the meeting."],
+                     f"{govuk_date(minutes_due)}, 10 working days after the meeting."],
                     public_link("minutes.show", school_id=school.id, meeting_id=meeting.id), "Write and circulate the minutes", minutes_due)
     return found
 
@@ -180,10 +182,10 @@ def _confirmation_reminders(version, today, closures):
     confirmers = [u for u in (r.user for r in school.roles) if u.id in confirmer_for(meeting) and u.active]
     return [Reminder(
         key=f"confirm:minutes-{version.id}:{person.email.lower()}:week-{week}", kind="confirm", email=person.email, user_id=person.id,
-        school=school, subject=f"Minutes awaiting your confirmation: {school.name}'s review on {_day(meeting.meets_on)}",
+        school=school, subject=f"Minutes awaiting your confirmation: {school.name}'s review on {govuk_date(meeting.meets_on)}",
         heading="Minutes awaiting your confirmation",
-        lines=[f"The minutes of {school.name}'s {meeting.title} on {_day(meeting.meets_on)} were circulated on "
-               f"{_day(as_london(version.circulated_at).date())}.",
+        lines=[f"The minutes of {school.name}'s {meeting.title} on {govuk_date(meeting.meets_on)} were circulated on "
+               f"{govuk_date(as_london(version.circulated_at).date())}.",
                "Read them and confirm they are an accurate record, or ask for changes."],
         link=public_link("minutes.show", school_id=school.id, meeting_id=meeting.id), link_text="Read and confirm the minutes",
         due_on=None) for person in {p.id: p for p in confirmers}.values()]
@@ -202,9 +204,9 @@ def _verification_reminders(today, closures):
             found.append(Reminder(
                 key=f"verification:school-{school.id}:{adviser.email.lower()}:half-term-{half_term.id}", kind="verification",
                 email=adviser.email, user_id=adviser.id, school=school,
-                subject=f"Verification due by {_day(half_term.ends_on)}: {school.name}",
+                subject=f"Verification due by {govuk_date(half_term.ends_on)}: {school.name}",
                 heading="Verification due this half term",
-                lines=[f"No evidence from {school.name} has been verified in {half_term.name}, which ends on {_day(half_term.ends_on)}.",
+                lines=[f"No evidence from {school.name} has been verified in {half_term.name}, which ends on {govuk_date(half_term.ends_on)}.",
                        "Each school with an agreed plan needs its evidence verified at least once a half term."],
                 link=public_link("evidence.index", school_id=school.id), link_text=f"See {school.name}'s evidence",
                 due_on=half_term.ends_on))
@@ -223,7 +225,7 @@ def _visit_reminders(today, settings, closures):
     ).all()
     found = []
     for visit in visits:
-        school, title = visit.school, f"{visit.kind.label.lower()} to {visit.school.name} on {_day(visit.visited_on)}"
+        school, title = visit.school, f"{visit.kind.label.lower()} to {visit.school.name} on {govuk_date(visit.visited_on)}"
         link = public_link("visits.show", school_id=school.id, visit_id=visit.id)
         if visit.status == NotesStatus.DRAFT and visit.adviser is not None and visit.adviser.active:
             due = notes_due_on(visit, settings, closures)
@@ -234,9 +236,9 @@ def _visit_reminders(today, settings, closures):
                     found.append(Reminder(
                         key=f"notes:visit-{visit.id}:{visit.adviser.email.lower()}:{stage}", kind="notes",
                         email=visit.adviser.email, user_id=visit.adviser.id, school=school,
-                        subject=(f"Overdue: notes of your {title}" if overdue else f"Notes due {_day(due)}: your {title}"),
+                        subject=(f"Overdue: notes of your {title}" if overdue else f"Notes due {govuk_date(due)}: your {title}"),
                         heading="Notes of visit overdue" if overdue else "Notes of visit due",
-                        lines=[f"The notes of your {title} {'were' if overdue else 'are'} due by {_day(due)}.",
+                        lines=[f"The notes of your {title} {'were' if overdue else 'are'} due by {govuk_date(due)}.",
                                "Write them in the portal and issue them to the school for a factual accuracy check."],
                         link=link, link_text="Write the notes", due_on=due))
         elif visit.status == NotesStatus.ISSUED and today == shift_working_days(visit.response_due_on, -1, closures):
@@ -244,9 +246,9 @@ def _visit_reminders(today, settings, closures):
                 found.append(Reminder(
                     key=f"accuracy:visit-{visit.id}:{person.email.lower()}:{visit.response_due_on}", kind="accuracy",
                     email=person.email, user_id=person.id, school=school,
-                    subject=f"Notes of visit to check by {_day(visit.response_due_on)}: {school.name}",
+                    subject=f"Notes of visit to check by {govuk_date(visit.response_due_on)}: {school.name}",
                     heading="Notes of visit to check",
-                    lines=[f"The notes of the {title} are waiting for your accuracy check until {_day(visit.response_due_on)}.",
+                    lines=[f"The notes of the {title} are waiting for your accuracy check until {govuk_date(visit.response_due_on)}.",
                            "If there is no answer by then, they become final as they are."],
                     link=public_link("visits.respond", school_id=school.id, visit_id=visit.id), link_text="Check the notes",
                     due_on=visit.response_due_on))

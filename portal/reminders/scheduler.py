@@ -24,10 +24,8 @@ def run_once(app, now=None):
     Reminders are queued and sent only on working days; notices go out any day."""
     from portal.auth.throttle import forget_old
     from portal.reminders.outbox import deliver_due
-    from portal.reminders.scan import REMINDER_KINDS, scan, sending_day
-    from portal.terms.rules import closure_days
+    from portal.reminders.scan import kinds_held_on, scan, sending_day
     from portal.visits.rules import finalise_unanswered
-    from portal.working_days import is_working_day
 
     with app.app_context():
         day = sending_day(now or clock.now())
@@ -35,7 +33,7 @@ def run_once(app, now=None):
         forget_old(now)
         scanned = scan(now)
         # Without a given time, deliver as of after the scan: what it just queued is due too.
-        delivered = deliver_due(now, hold_kinds=() if is_working_day(day, closure_days()) else REMINDER_KINDS)
+        delivered = deliver_due(now, hold_kinds=kinds_held_on(day))
     app.logger.info("Reminders for %s%s: %s queued, %s cancelled; %s sent, %s failed", scanned["day"],
                     "" if scanned["working_day"] else " (not a working day: reminders wait)", scanned["queued"],
                     scanned["cancelled"], delivered["sent"], delivered["failed"])
@@ -45,13 +43,11 @@ def run_once(app, now=None):
 def deliver_notices(app, now=None):
     """Send whatever is queued and due now, reminders included only on a working day."""
     from portal.reminders.outbox import deliver_due
-    from portal.reminders.scan import REMINDER_KINDS, sending_day
-    from portal.terms.rules import closure_days
-    from portal.working_days import is_working_day
+    from portal.reminders.scan import kinds_held_on, sending_day
 
     now = now or clock.now()
     with app.app_context():
-        delivered = deliver_due(now, hold_kinds=() if is_working_day(sending_day(now), closure_days()) else REMINDER_KINDS)
+        delivered = deliver_due(now, hold_kinds=kinds_held_on(sending_day(now)))
     if delivered["sent"] or delivered["failed"]:
         app.logger.info("Outbox: %s sent, %s failed", delivered["sent"], delivered["failed"])
     return delivered

@@ -9,7 +9,8 @@ from portal.extensions import db
 from portal.reminders import outbox
 from portal.reminders.models import MessageStatus, OutboxMessage
 from portal.notices.rules import NOTICES
-from portal.reminders.scan import SCHEDULE
+from portal import clock
+from portal.reminders.scan import SCHEDULE, kinds_held_on, sending_day
 from portal.schools.models import Role
 
 bp = Blueprint("reminders", __name__)
@@ -70,6 +71,6 @@ def retry(message_id):
     message = db.get_or_404(OutboxMessage, message_id)
     outbox.retry(message)
     db.session.commit()
-    outbox.deliver_due()
+    outbox.deliver_due(hold_kinds=kinds_held_on(sending_day(clock.now())))
     flash(f"Tried again: {message.subject} is {message.status.label.lower()}.", "success")
     return redirect(url_for("reminders.outbox_page", status=request.args.get("status", "")))

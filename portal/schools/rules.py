@@ -1,6 +1,7 @@
 """Decisions about schools and the people at them."""
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
@@ -15,6 +16,13 @@ def people_by_role(school):
         if holders:
             people.append((role, holders))
     return people
+
+
+def active_people(school, roles):
+    """Active people holding any of ``roles`` at the school (who an email or a notice goes to)."""
+    return [r.user for r in db.session.scalars(
+        select(SchoolRole).where(SchoolRole.school_id == school.id, SchoolRole.role.in_(list(roles)))
+        .options(selectinload(SchoolRole.user))).all() if r.user.active]
 
 
 def save_school(school, *, urn, name, phase, establishment_type, ofsted_grade, ofsted_inspected_on, local_authority,

@@ -243,7 +243,7 @@ def agree_with_remaining_grades(evaluation):
     _ensure_submitted(evaluation)
     remaining = awaiting_adviser_view(evaluation)
     for judgement in remaining:
-        judgement.adviser_agrees, judgement.adviser_grade, judgement.adviser_reason = True, None, ""
+        record_adviser_view(judgement, agrees=True, grade_id=None, reason="")
     return remaining
 
 

@@ -16,6 +16,7 @@ from portal.errors_domain import RuleBroken
 from portal.extensions import db
 from portal import clock
 from portal.plans.models import Plan, PlanStatus, Priority
+from portal.schools.rules import active_people
 from portal.schools.models import Role, School, SchoolRole
 from portal.templating import govuk_date
 from portal.terms.rules import closure_days, deadline_settings
@@ -437,18 +438,11 @@ def schools_not_visited_this_half_term(user, today=None):
 
 def school_leaders(school):
     """Who the notes go to: the headteacher, or the senior leaders when the school has no headteacher account."""
-    people = db.session.scalars(
-        select(SchoolRole).where(SchoolRole.school_id == school.id, SchoolRole.role.in_([Role.HEADTEACHER, Role.SENIOR_LEADER]))
-        .options(selectinload(SchoolRole.user))
-    ).all()
-    heads = [r.user for r in people if r.role == Role.HEADTEACHER and r.user.active]
-    return heads or [r.user for r in people if r.user.active]
+    return active_people(school, {Role.HEADTEACHER}) or active_people(school, {Role.SENIOR_LEADER})
 
 
 def advisers_of(school):
-    return [r.user for r in db.session.scalars(
-        select(SchoolRole).where(SchoolRole.school_id == school.id, SchoolRole.role == Role.ADVISER)
-        .options(selectinload(SchoolRole.user))).all() if r.user.active]
+    return active_people(school, {Role.ADVISER})
 
 
 def unlinked_verifications(visit, days=14):
