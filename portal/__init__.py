@@ -78,6 +78,11 @@ def create_app(test_config=None):
     from portal.home import views as _home_views  # noqa: F401
     from portal.schools import bp as schools_bp
     from portal.schools import views as _school_views  # noqa: F401
+    from portal.categories import bp as categories_bp
+    from portal.categories import import_views as _category_import_views  # noqa: F401
+    from portal.categories import round_views as _category_round_views  # noqa: F401
+    from portal.categories import scheme_views as _category_scheme_views  # noqa: F401
+    from portal.categories import school_views as _category_school_views  # noqa: F401
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -95,6 +100,7 @@ def create_app(test_config=None):
     app.register_blueprint(evidence_queue_bp)
     app.register_blueprint(visits_bp)
     app.register_blueprint(plan_comments_bp)
+    app.register_blueprint(categories_bp)
 
     from portal import cli
 
@@ -137,6 +143,8 @@ def _import_models():
     from portal.visits import guard as _visits_guard  # noqa: F401
     from portal.visits import models as _visits  # noqa: F401
     from portal.comments import models as _comments  # noqa: F401
+    from portal.categories import models as _categories  # noqa: F401
+    from portal.categories import guard as _categories_guard  # noqa: F401
 
 
 def _migrations_folder():

@@ -101,6 +101,28 @@ def may_discuss_plan(user, school) -> bool:
     return may_lead_school(user, school) or may_run_reviews(user, school)
 
 
+def may_propose_category(user, school):
+    """Advisers propose a category only for their own schools (the LA admin moderates instead)."""
+    return is_school_adviser(user, school)
+
+
+def may_see_proposal(user, school):
+    """A round's proposal is between the adviser and the LA until it is published: never the school's."""
+    return is_la_admin(user) or is_school_adviser(user, school)
+
+
+def may_change_category(user, school):
+    """Only the LA admin decides a category: at moderation, or between rounds."""
+    return is_la_admin(user)
+
+
+def is_adviser_anywhere(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(select(SchoolRole.id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)
+                             .limit(1)) is not None
+
+
 def visible_schools_query(user):
     """A select of the schools ``user`` may see: every school for the LA admin."""
     query = select(School).where(School.active.is_(True)).order_by(School.name)
@@ -137,6 +159,18 @@ def la_admin_required(view):
     return _tag(login_required(wrapper), "la_admin")
 
 
+def advisers_and_la_admin(view):
+    """Pages across schools for advisers (their own schools only) and the LA admin."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not (is_la_admin(current_user) or is_adviser_anywhere(current_user)):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return _tag(login_required(wrapper), "advisers")
+
+
 def school_access(permission=may_view_school):
     """Load ``school_id`` from the URL into ``school``; 404 without a role there, 403 without permission."""
 
@@ -170,4 +204,7 @@ def template_helpers():
         "may_discuss_plan": may_discuss_plan,
         "roles_at": roles_at,
         "may_read_notes": may_read_notes,
+        "may_propose_category": may_propose_category,
+        "may_see_proposal": may_see_proposal,
+        "may_change_category": may_change_category,
     }

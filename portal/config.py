@@ -58,6 +58,7 @@ ENVIRONMENT_KEYS = {
     "PORTAL_ORGANISATION_NAME": "ORGANISATION_NAME",
     "PORTAL_ENV": "ENV_NAME",
     "PORTAL_UPLOAD_FOLDER": "UPLOAD_FOLDER",
+    "PORTAL_IMPORT_FOLDER": "IMPORT_FOLDER",
     "PORTAL_EVIDENCE_STORAGE": "EVIDENCE_STORAGE",
     "S3_BUCKET": "S3_BUCKET",
     "S3_ENDPOINT_URL": "S3_ENDPOINT_URL",
@@ -86,6 +87,8 @@ def load(app, test_config=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.sqlite3'}"
     app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
     app.config["MAIL_FOLDER"] = str(instance / "mail")
+    # Spreadsheets of figures between upload and import (kept a day at most).
+    app.config["IMPORT_FOLDER"] = str(instance / "imports")
     app.config.from_pyfile("config.py", silent=True)
     for variable, key in ENVIRONMENT_KEYS.items():
         if os.environ.get(variable):

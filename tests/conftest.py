@@ -94,6 +94,7 @@ def app(tmp_path_factory):
             "PASSWORD_HASH_PROFILE": "CHEAPEST",
             "UPLOAD_FOLDER": str(instance / "uploads"),
             "MAIL_FOLDER": str(instance / "mail"),
+            "IMPORT_FOLDER": str(instance / "imports"),
             "SERVER_NAME": None,
             # PostgreSQL: no disk flush on each of the thousands of commits (test data is thrown away anyway).
             **({"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,

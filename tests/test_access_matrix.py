@@ -136,6 +136,37 @@ EXPECTED = {
     "auth.forgot_password": "public",
     "auth.reset_password": "public",
     "auth.set_password": "public",
+    "categories.index": "la_admin",
+    "categories.scheme_new": "la_admin",
+    "categories.ready_made_copy": "la_admin",
+    "categories.version_copy": "la_admin",
+    "categories.version_show": "la_admin",
+    "categories.category_new": "la_admin",
+    "categories.category_edit": "la_admin",
+    "categories.category_remove": "la_admin",
+    "categories.category_move": "la_admin",
+    "categories.indicator_new": "la_admin",
+    "categories.indicator_edit": "la_admin",
+    "categories.indicator_remove": "la_admin",
+    "categories.indicator_move": "la_admin",
+    "categories.letter_edit": "la_admin",
+    "categories.version_publish": "la_admin",
+    "categories.scheme_draft": "la_admin",
+    "categories.scheme_use": "la_admin",
+    "categories.round_new": "la_admin",
+    "categories.moderation": "la_admin",
+    "categories.agree_proposal": "la_admin",
+    "categories.moderate": "la_admin",
+    "categories.reopen_proposal": "la_admin",
+    "categories.round_publish": "la_admin",
+    "categories.import_upload": "la_admin",
+    "categories.import_mapping": "la_admin",
+    "categories.my_round": "advisers",
+    "categories.propose": "school_adviser",
+    "categories.proposal": "school_validator",
+    "categories.school_history": "school_member",
+    "categories.letter": "school_member",
+    "categories.change_category": "school_la_admin",
 }
 
 ALLOWED = {
@@ -149,6 +180,8 @@ ALLOWED = {
     "school_governance": {"governor", "chair_of_governors", "clerk"},
     "school_action": {"adviser", "la_admin", "clerk", "headteacher"},  # the writers, and the action's owner
     "school_discussion": {"headteacher", "senior_leader", "adviser", "la_admin"},
+    "advisers": {"adviser", "la_admin"},  # pages across schools: each adviser sees only their own schools there
+    "school_la_admin": {"la_admin"},
 }
 
 PEOPLE = {
@@ -258,6 +291,7 @@ def place(app, world):
                 io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1000, display_name="notes.pdf"))
             comments[school_id] = comment_rules.add_comment(plan, None, target=plan.priorities[0], kind="question",
                                                             body="How will you check the phonics groups are working?")
+        category_ids = _categorised(school_ids=(own, other))
         from portal.reminders import outbox
 
         outbox.queue(key="test:message", kind="test", recipient_email="someone@example.org", subject="Test",
@@ -280,10 +314,37 @@ def place(app, world):
                         "minutes_version_id": minutes_versions[school_id].id,
                         "minutes_action_id": minutes_versions[school_id].actions[0].id, "message_id": message_id, "token": "x" * 43,
                         "comment_id": comments[school_id].id, "visit_id": visits[school_id].id, "number": 1,
-                        "visit_file_id": visits[school_id].attachments[0].id}
+                        "visit_file_id": visits[school_id].attachments[0].id, **category_ids,
+                        "entry_id": category_ids["entries"][school_id]}
             for school_id, evaluation in evaluations.items()
         }
     return {"own": own, "other": other, "emails": emails, "ids": ids}
+
+
+def _categorised(school_ids):
+    """A published round in which both schools moved into a category needing intervention (so each has a letter)."""
+    import uuid
+
+    from portal.auth.models import User
+    from portal.categories import rules as category_rules
+    from portal.extensions import db
+    from portal.schools.models import School
+    from tests.categories_helpers import build_scheme, decide
+
+    version = build_scheme()
+    admin = db.session.scalar(db.select(User).where(User.is_la_admin.is_(True)))
+    categorisation_round = category_rules.start_round(name="Autumn", opens_on=version.published_at.date(),
+                                                      proposals_due_on=version.published_at.date())
+    db.session.flush()
+    for school_id in school_ids:
+        school = db.session.get(School, school_id)
+        adviser = next((r.user for r in school.roles if r.role == Role.ADVISER), admin)
+        decide(categorisation_round, school, adviser, admin, "Concern")
+    entries = category_rules.publish_round(categorisation_round, admin, version.published_at.date())
+    db.session.flush()
+    return {"scheme_id": version.scheme_id, "scheme_version_id": version.id, "category_id": version.categories[0].id,
+            "indicator_id": version.indicators[0].id, "down": 1, "round_id": categorisation_round.id,
+            "upload_id": uuid.UUID(int=1), "entries": {e.school_id: e.id for e in entries}}
 
 
 def _final_visit(app, school, stored):

@@ -273,6 +273,19 @@ class DueItem:
     in_holidays: bool = False  # the school may be closed that day
 
 
+def meeting_due_items(meeting, deadlines, today, *, advised=True, led=True, has_evidence=False):
+    """What a scheduled meeting still needs: the agenda and minutes from its adviser, evidence from its leaders."""
+    upcoming = meeting.meets_on >= today  # a held meeting's agenda is no longer due: too late to send
+    items = []
+    if advised and upcoming and meeting.agenda_sent_at is None:
+        items.append(DueItem("Agenda", deadlines.agenda_due, meeting, deadlines.agenda_due < today))
+    if advised and not upcoming and meeting.minutes_circulated_at is None:
+        items.append(DueItem("Minutes", deadlines.minutes_due, meeting, deadlines.minutes_due < today))
+    if led and upcoming and not has_evidence:
+        items.append(DueItem("Evidence", deadlines.evidence_due, meeting, deadlines.evidence_due < today))
+    return items
+
+
 def due_for(user, today=None):
     """What is due from this person across their schools, soonest first (overdue first of all)."""
     today = today or clock.today()
@@ -295,14 +308,9 @@ def due_for(user, today=None):
                                               EvidenceItem.status != EvidenceStatus.WITHDRAWN)))
     items = []
     for meeting in meetings:
-        deadlines = deadlines_for(meeting, settings, closures)
-        upcoming = meeting.meets_on >= today  # a held meeting's agenda is no longer due: too late to send
-        if meeting.school_id in advises and upcoming and meeting.agenda_sent_at is None:
-            items.append(DueItem("Agenda", deadlines.agenda_due, meeting, deadlines.agenda_due < today))
-        if meeting.school_id in advises and not upcoming and meeting.minutes_circulated_at is None:
-            items.append(DueItem("Minutes", deadlines.minutes_due, meeting, deadlines.minutes_due < today))
-        if meeting.school_id in leads and upcoming and meeting.id not in with_evidence:
-            items.append(DueItem("Evidence", deadlines.evidence_due, meeting, deadlines.evidence_due < today))
+        items += meeting_due_items(meeting, deadlines_for(meeting, settings, closures), today,
+                                   advised=meeting.school_id in advises, led=meeting.school_id in leads,
+                                   has_evidence=meeting.id in with_evidence)
     if items:
         calendar = term_calendar()
         for item in items:

@@ -30,6 +30,12 @@ NOTICES = {
                           "As soon as the chair of governors confirms them"),
     "notes-issued": ("Notes of visit to check", "Headteacher (or senior leaders)", "As soon as the adviser issues them"),
     "notes-answered": ("The school's answer on notes of visit", "Adviser", "As soon as the school answers the accuracy check"),
+    "category-published": ("Your school's category", "Headteacher, senior leaders, governors and the clerk",
+                           "As soon as the LA publishes a categorisation round, or changes the category between rounds"),
+    "category-letter": ("Letter: the school needs intervention", "Headteacher and chair of governors",
+                        "When the school moves into a category that requires intervention (the LA words the letter)"),
+    "category-changed": ("Your proposed category was changed", "The adviser who proposed it",
+                         "As soon as the LA changes the proposal at moderation, with why"),
     "notes-final": ("Notes of visit final", "Headteacher (or senior leaders)",
                     "As soon as the adviser has considered the school's corrections"),
 }

@@ -1,0 +1,16 @@
+"""Pages of a list already in memory, with the same interface as a Flask-SQLAlchemy page (one pagination macro)."""
+
+from flask_sqlalchemy.pagination import Pagination
+
+
+class ListPagination(Pagination):
+    def __init__(self, rows, page, per_page):
+        self._rows = rows
+        super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False)
+
+    def _query_items(self):
+        start = (self.page - 1) * self.per_page
+        return self._rows[start:start + self.per_page]
+
+    def _query_count(self):
+        return len(self._rows)
