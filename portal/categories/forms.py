@@ -189,6 +189,6 @@ def mapping_form(headers, indicators, formdata=None, data=None):
 
     Form.column_names = list(headers)
     for number, header in enumerate(headers):
-        setattr(Form, f"column_{number}", ChoiceField(header, choices=indicator_choices, validate_choice=True,
+        setattr(Form, f"column_{number}", ChoiceField(header, choices=indicator_choices, validate_choice=True, default="",
                                                       invalid_message=f"Choose an indicator for {header}, or do not import it"))
     return Form(formdata=formdata, data=data) if formdata is not None else Form(data=data)

@@ -134,7 +134,9 @@ def _moderation_row_response(categorisation_round, school):
     """The updated row for htmx; the moderation page otherwise."""
     if htmx:
         row = moderation_rows(categorisation_round, [school])[0]
-        return render_template("categories/_moderation_row.html", row=row, round=categorisation_round)
+        return (render_template("categories/_moderation_row.html", row=row, round=categorisation_round)
+                + render_template("categories/_round_counts.html", round=categorisation_round, oob=True,
+                                  counts=round_counts(categorisation_round)))
     back = request.form.get("back", "")
     if not back.startswith("/") or back.startswith("//"):
         back = url_for("categories.moderation", round_id=categorisation_round.id)
@@ -153,9 +155,10 @@ def agree_proposal(round_id, school_id):
     except RuleBroken as problem:
         db.session.rollback()
         flash(f"{school.name}: {problem.message}", "error")
-        if htmx:
-            return _moderation_row_response(categorisation_round, school)
-        return redirect(url_for("categories.moderate", round_id=round_id, school_id=school_id))
+        moderate_url = url_for("categories.moderate", round_id=round_id, school_id=school_id)
+        if htmx:  # the page shows why, rather than a row that silently did not change
+            return "", 204, {"HX-Redirect": moderate_url}
+        return redirect(moderate_url)
     db.session.commit()
     if not htmx:
         flash(f"{school.name}: {proposal.agreed_category.label} agreed.", "success")

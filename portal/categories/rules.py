@@ -53,7 +53,7 @@ def start_round(*, name, opens_on: date, proposals_due_on: date, moderation_on: 
         raise RuleBroken("Proposals cannot be due before the round opens", "proposals_due_on")
     if moderation_on is not None and moderation_on < proposals_due_on:
         raise RuleBroken("Moderation cannot come before proposals are due", "moderation_on")
-    categorisation_round = CategorisationRound(name=name, version=version, opens_on=opens_on,
+    categorisation_round = CategorisationRound(name=name, version=version, opens_on=opens_on, status=RoundStatus.OPEN,
                                                proposals_due_on=proposals_due_on, moderation_on=moderation_on)
     db.session.add(categorisation_round)
     return categorisation_round
@@ -105,7 +105,7 @@ def save_proposal(categorisation_round, school, user, *, ratings: dict, category
         if not reason.strip():
             raise RuleBroken("Say why you propose this category", "reason")
     if proposal is None:
-        proposal = CategoryProposal(round=categorisation_round, school=school)
+        proposal = CategoryProposal(round=categorisation_round, school=school, status=ProposalStatus.DRAFT)
         db.session.add(proposal)
     existing = {r.indicator_id: r for r in proposal.ratings}
     for indicator in version.indicators:
@@ -144,7 +144,7 @@ def change(categorisation_round, school, admin, *, category_id, reason):
         raise RuleBroken("Say why the category is different from the adviser's proposal", "reason")
     proposal = proposal_for(categorisation_round, school)
     if proposal is None:
-        proposal = CategoryProposal(round=categorisation_round, school=school)
+        proposal = CategoryProposal(round=categorisation_round, school=school, status=ProposalStatus.DRAFT)
         db.session.add(proposal)
     proposal.status, proposal.agreed_category = ProposalStatus.CHANGED, category
     proposal.moderation_reason, proposal.moderated_by, proposal.moderated_at = reason.strip(), admin, clock.now()
@@ -378,3 +378,25 @@ def rating_choices():
 def category_by_id(version, category_id):
     return next((c for c in version.categories if c.id == category_id), None)
 
+
+
+def round_work_for(user):
+    """For a home page: the open round and what it asks of this person (None when nothing).
+
+    An adviser: how many of their schools still need a proposal sent. The LA admin: how far the round has got."""
+    from portal.access import is_la_admin
+    from portal.schools.models import Role, SchoolRole
+
+    categorisation_round = open_round()
+    if categorisation_round is None:
+        return None
+    if is_la_admin(user):
+        return {"round": categorisation_round, "counts": round_counts(categorisation_round), "admin": True}
+    advised = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)
+    total = db.session.scalar(select(func.count()).select_from(School).where(School.active.is_(True), School.id.in_(advised)))
+    if not total:
+        return None
+    sent = db.session.scalar(select(func.count()).select_from(CategoryProposal).where(
+        CategoryProposal.round_id == categorisation_round.id, CategoryProposal.school_id.in_(advised),
+        CategoryProposal.status != ProposalStatus.DRAFT))
+    return {"round": categorisation_round, "to_propose": total - sent, "total": total, "admin": False}

@@ -114,7 +114,7 @@ def save_category(version, category, *, code, name, description="", colour="grey
                   review_meetings="", support_package="", requires_intervention=False):
     """Add (``category`` None) or change a category of a draft version."""
     ensure_editable(version)
-    code, name = code.strip(), name.strip()
+    code, name = (code or "").strip(), (name or "").strip()
     if colour not in GRADE_COLOURS:
         raise RuleBroken("Choose a colour from the list", "colour")
     for other in version.categories:
@@ -128,10 +128,10 @@ def save_category(version, category, *, code, name, description="", colour="grey
         key = _unique_key(_clean_key(code or name), {c.key for c in version.categories})
         category = Category(key=key, position=len(version.categories) + 1)
         version.categories.append(category)
-    category.code, category.name, category.description = code, name, description.strip()
-    category.colour, category.support_level = colour, support_level.strip()
+    category.code, category.name, category.description = code, name, (description or "").strip()
+    category.colour, category.support_level = colour, (support_level or "").strip()
     category.plan_required, category.requires_intervention = bool(plan_required), bool(requires_intervention)
-    category.review_meetings, category.support_package = review_meetings.strip(), support_package.strip()
+    category.review_meetings, category.support_package = (review_meetings or "").strip(), (support_package or "").strip()
     return category
 
 
@@ -213,7 +213,8 @@ def save_letter(version, *, subject, body):
         unknown = unknown_placeholders(text)
         if unknown:
             allowed = ", ".join("{" + name + "}" for name in LETTER_PLACEHOLDERS)
-            raise RuleBroken(f"The letter uses {', '.join(unknown)}, which the portal cannot fill in. Use only {allowed}", field)
+            named = ", ".join(name if name.startswith("an unmatched") else "{" + name + "}" for name in unknown)
+            raise RuleBroken(f"The letter uses {named}, which the portal cannot fill in. Use only {allowed}", field)
     version.letter_subject, version.letter_body = subject.strip(), body.strip()
 
 

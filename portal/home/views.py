@@ -4,6 +4,7 @@ from flask_login import current_user
 from portal.access import is_la_admin, signed_in
 from portal.comments.rules import open_comments_for
 from portal.evidence.rules import queries_to_answer, verification_summary
+from portal.categories.rules import round_work_for
 from portal.home import bp
 from portal.minutes.rules import minutes_awaiting_confirmation_by, open_actions_for, reviews_without_governing_body_date
 from portal import clock
@@ -32,6 +33,7 @@ def index():
         "plan_comments": open_comments_for(current_user),
         "without_governing_body": reviews_without_governing_body_date() if is_la_admin(current_user) else [],
         "today": clock.today(),
+        "categorisation": round_work_for(current_user),
     }
     if is_la_admin(current_user):
         context["counts"] = la_overview_counts()

@@ -10,5 +10,8 @@ from portal.self_evaluation.rules import latest_self_evaluation
 @bp.route("/<int:school_id>")
 @school_access()
 def show(school):
+    from portal.categories.rules import current_entry
+
     return render_template("schools/show.html", school=school, people=people_by_role(school),
-                           self_evaluation=latest_self_evaluation(school), inspection=latest_inspection(school))
+                           self_evaluation=latest_self_evaluation(school), inspection=latest_inspection(school),
+                           category=current_entry(school))
