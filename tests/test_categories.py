@@ -383,3 +383,56 @@ def test_htmx_agree_returns_just_the_row(app, client, sign_in, people):
     response = client.post(f"/categories/rounds/{round_id}/schools/{people['first']}/agree", headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith("<tr") and "Agreed" in html
+
+
+def test_the_moderation_table_filters_and_sorts(app, client, sign_in, people):
+    with app.app_context():
+        build_scheme()
+        autumn = rules.start_round(name="Autumn", opens_on=clock.today(), proposals_due_on=clock.today())
+        o = _objects(people)
+        decide(autumn, o["first"], o["adviser"], o["admin"], "Concern", agree=False)
+        db.session.commit()
+        round_id, urn = autumn.id, o["second"].urn
+    sign_in("admin@example.org")
+    url = f"/categories/rounds/{round_id}"
+
+    def schools(query):
+        page = text_of(client.get(f"{url}?{query}"))
+        return [name for name in ("Alder Primary", "Birch Academy") if f"{name} " in page]
+
+    assert schools("") == ["Alder Primary", "Birch Academy"]
+    assert schools("phase=Secondary") == ["Birch Academy"]
+    assert schools(f"q={urn}") == ["Birch Academy"]
+    assert schools("q=alder") == ["Alder Primary"]
+    assert schools("state=not-proposed") == ["Birch Academy"]
+    assert schools("movement=new") == ["Alder Primary"]
+    assert schools(f"adviser={people['other_adviser']}") == ["Birch Academy"]
+    concern = text_of(client.get(f"{url}?category=3"))
+    assert "Alder Primary" in concern and "Birch Academy " not in concern
+    rows = client.get(f"{url}?q=a", headers={"HX-Request": "true", "HX-Target": "moderation-rows"}).get_data(as_text=True)
+    assert rows.lstrip().startswith('<div id="moderation-rows">')
+
+
+def test_scheme_pages_refuse_bad_input_and_keep_what_was_typed(app, client, sign_in, people):
+    with app.app_context():
+        version = schemes.make_scheme("Draft scheme").versions[0]
+        db.session.commit()
+        version_id = version.id
+    sign_in("admin@example.org")
+    base = f"/categories/versions/{version_id}"
+    for page in ("/categories/new", "/indicators/new", "/letter", ""):
+        assert client.get(base + page).status_code == 200
+    refused = client.post(f"{base}/indicators/new", data={
+        "name": "Attendance", "source": "imported", "higher_is_better": "higher", "green_from": "90", "red_from": "96%"})
+    assert "red figure must be below" in text_of(refused) and 'value="96%"' in refused.get_data(as_text=True)
+    refused = client.post(f"{base}/indicators/new", data={"name": "Attendance", "source": "imported", "green_from": "lots"})
+    assert "Green at must be a number" in text_of(refused) and 'value="lots"' in refused.get_data(as_text=True)
+    refused = client.post(f"{base}/letter", data={"letter_subject": "{school}", "letter_body": "Dear {head},"})
+    assert "{head}" in text_of(refused) and "Dear {head}," in refused.get_data(as_text=True)
+    refused = client.post(f"{base}/categories/new", data={"code": "", "name": "Steady", "colour": "green"})
+    assert "Enter the category's code" in text_of(refused) and 'value="Steady"' in refused.get_data(as_text=True)
+    # Copy a ready-made scheme: its name must not clash.
+    refused = client.post("/categories/ready-made/1", data={"name": "Draft scheme"})
+    assert "already exists" in text_of(refused)
+    copied = client.post("/categories/ready-made/1", data={"name": "Our scheme"}, follow_redirects=True)
+    assert "Our scheme is ready to change" in text_of(copied)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.audit import AuditEvent
+from portal.categories.models import CategorisationRound, RoundStatus, SchoolCategory
 from portal.clock import LONDON
 from portal.demo import DEMO_PASSWORD, PEOPLE
 from portal.demo.calendar import story_start_year
@@ -61,6 +62,12 @@ def test_the_demo_makes_sense_on_any_day(app, client, travel, day):
         visits = db.session.scalars(select(Visit).order_by(Visit.visited_on)).all()
         assert [v.status for v in visits] == [NotesStatus.FINAL, NotesStatus.ISSUED, NotesStatus.DRAFT]
         assert visits[1].response_due_on >= today and all(v.visited_on < today for v in visits)
+        # Three published categorisation rounds and one part-way through, with proposals still to make.
+        rounds = db.session.scalars(select(CategorisationRound).order_by(CategorisationRound.opens_on)).all()
+        assert [r.status for r in rounds] == [RoundStatus.PUBLISHED] * 3 + [RoundStatus.OPEN]
+        assert rounds[-1].opens_on <= today <= rounds[-1].proposals_due_on
+        history_before = {e.round_id for e in db.session.scalars(select(SchoolCategory))}
+        assert {r.id for r in rounds[:3]} <= history_before and rounds[-1].id not in history_before
     for email, *_ in PEOPLE:
         client.delete_cookie("session")
         assert client.post("/sign-in", data={"email": email, "password": DEMO_PASSWORD}).status_code == 302
@@ -69,3 +76,4 @@ def test_the_demo_makes_sense_on_any_day(app, client, travel, day):
     client.post("/sign-in", data={"email": "adviser.north@example.org", "password": DEMO_PASSWORD})
     home = text_of(client.get("/"))
     assert "Validate Kingsway Junior School's" in home and "Notes of visit" in home
+    assert "still need a proposed category" in home

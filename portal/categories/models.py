@@ -14,9 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import clock
 from portal.extensions import db, stored_enum
 from portal.frameworks.models import VersionStatus
+from portal.versioning import VersionStatusMixin
 
 
-class CategoryScheme(db.Model):
+class CategoryScheme(VersionStatusMixin, db.Model):
     __tablename__ = "category_scheme"
     __audited__ = True
 
@@ -28,15 +29,6 @@ class CategoryScheme(db.Model):
 
     versions = relationship("SchemeVersion", back_populates="scheme", order_by="SchemeVersion.number",
                             cascade="all, delete-orphan")
-
-    @property
-    def published_version(self):
-        published = [v for v in self.versions if v.status == VersionStatus.PUBLISHED]
-        return published[-1] if published else None
-
-    @property
-    def draft_version(self):
-        return next((v for v in self.versions if v.status == VersionStatus.DRAFT), None)
 
 
 class SchemeVersion(db.Model):

@@ -81,3 +81,10 @@ def proposal_changed(proposal):
                        f"Why: {proposal.moderation_reason}"],
                 link=link_to("categories.proposal", round_id=categorisation_round.id, school_id=school.id),
                 link_text="See the proposal")
+
+
+def tell_school(entry):
+    """A new entry in a school's history: its people hear of it, and the letter goes where the move needs one."""
+    category_published(entry)
+    if entry.letter_sent:
+        send_letter(entry)

@@ -226,9 +226,7 @@ def round_publish(round_id):
             entries = publish_round(categorisation_round, current_user, clock.today())
             db.session.flush()
             for entry in entries:
-                notify.category_published(entry)
-                if entry.letter_sent:
-                    notify.send_letter(entry)
+                notify.tell_school(entry)
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "confirm")

@@ -13,7 +13,6 @@ from portal.categories.schemes import (
     LETTER_PLACEHOLDERS,
     copy_version,
     draft_next_version,
-    ensure_editable,
     load_version,
     make_current,
     make_scheme,
@@ -21,8 +20,7 @@ from portal.categories.schemes import (
     publish,
     ready_made,
     ready_made_schemes,
-    remove_category,
-    remove_indicator,
+    remove,
     save_category,
     save_indicator,
     save_letter,
@@ -30,7 +28,7 @@ from portal.categories.schemes import (
 )
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.extensions import db
-from portal.frameworks.rules import VersionLocked
+from portal.versioning import locked_redirect
 
 
 def _version_or_404(scheme_version_id):
@@ -46,12 +44,7 @@ def _to_version(version):
 
 def _locked(version):
     """A redirect to the version page, with why, when the version is not a draft; else None."""
-    try:
-        ensure_editable(version)
-    except VersionLocked as problem:
-        flash(problem.message, "error")
-        return _to_version(version)
-    return None
+    return locked_redirect(version, url_for("categories.version_show", scheme_version_id=version.id))
 
 
 def _try(form, default_field, change, done):
@@ -173,25 +166,31 @@ def category_edit(scheme_version_id, category_id):
 @la_admin_required
 def category_remove(scheme_version_id, category_id):
     version = _version_or_404(scheme_version_id)
-    category = _category_or_404(version, category_id)
-    locked = _locked(version)
-    if locked:
-        return locked
-    remove_category(version, category)
-    db.session.commit()
-    flash(f"{category.name} has been removed from this draft.", "success")
-    return _to_version(version)
+    return _remove(version, version.categories, _category_or_404(version, category_id))
 
 
 @bp.route("/versions/<int:scheme_version_id>/categories/<int:category_id>/move-<int:down>", methods=["POST"])
 @la_admin_required
 def category_move(scheme_version_id, category_id, down):
     version = _version_or_404(scheme_version_id)
-    category = _category_or_404(version, category_id)
+    return _move(version, version.categories, _category_or_404(version, category_id), down)
+
+
+def _remove(version, rows, row):
     locked = _locked(version)
     if locked:
         return locked
-    move(version, version.categories, category, 1 if down else -1)
+    remove(version, rows, row)
+    db.session.commit()
+    flash(f"{row.name} has been removed from this draft.", "success")
+    return _to_version(version)
+
+
+def _move(version, rows, row, down):
+    locked = _locked(version)
+    if locked:
+        return locked
+    move(version, rows, row, 1 if down else -1)
     db.session.commit()
     return _to_version(version)
 
@@ -245,27 +244,14 @@ def indicator_edit(scheme_version_id, indicator_id):
 @la_admin_required
 def indicator_remove(scheme_version_id, indicator_id):
     version = _version_or_404(scheme_version_id)
-    indicator = _indicator_or_404(version, indicator_id)
-    locked = _locked(version)
-    if locked:
-        return locked
-    remove_indicator(version, indicator)
-    db.session.commit()
-    flash(f"{indicator.name} has been removed from this draft.", "success")
-    return _to_version(version)
+    return _remove(version, version.indicators, _indicator_or_404(version, indicator_id))
 
 
 @bp.route("/versions/<int:scheme_version_id>/indicators/<int:indicator_id>/move-<int:down>", methods=["POST"])
 @la_admin_required
 def indicator_move(scheme_version_id, indicator_id, down):
     version = _version_or_404(scheme_version_id)
-    indicator = _indicator_or_404(version, indicator_id)
-    locked = _locked(version)
-    if locked:
-        return locked
-    move(version, version.indicators, indicator, 1 if down else -1)
-    db.session.commit()
-    return _to_version(version)
+    return _move(version, version.indicators, _indicator_or_404(version, indicator_id), down)
 
 
 # --- the letter, publishing, the scheme in use ------------------------------------------------------

@@ -12,12 +12,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal import clock
 from portal.categories.models import Category, CategoryScheme, Indicator, IndicatorSource, SchemeVersion
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
 from portal.frameworks.models import GRADE_COLOURS, VersionStatus
-from portal.frameworks.rules import VersionLocked
+from portal.versioning import ensure_editable, supersede_and_publish
 
 READY_MADE_FOLDER = Path(__file__).resolve().parent / "ready_made"
 # What a letter may say about the school and the decision; anything else in braces is refused.
@@ -45,12 +44,6 @@ def load_version(version_id):
         .options(selectinload(SchemeVersion.categories), selectinload(SchemeVersion.indicators),
                  selectinload(SchemeVersion.scheme))
     )
-
-
-def ensure_editable(version):
-    if version.status != VersionStatus.DRAFT:
-        raise VersionLocked(f"Version {version.number} is {version.status.label.lower()} and cannot be changed. "
-                            "Start a new draft version instead.")
 
 
 def _clean_key(text):
@@ -155,11 +148,12 @@ def move(version, rows, row, step):
             each.position = position
 
 
-def remove_category(version, category):
+def remove(version, rows, row):
+    """Take a category or indicator out of a draft; the rest keep their order."""
     ensure_editable(version)
-    version.categories.remove(category)
-    db.session.delete(category)
-    for position, remaining in enumerate(version.categories, start=1):
+    rows.remove(row)
+    db.session.delete(row)
+    for position, remaining in enumerate(rows, start=1):
         remaining.position = position
 
 
@@ -188,14 +182,6 @@ def save_indicator(version, indicator, *, name, guidance_red="", guidance_amber=
     indicator.source, indicator.higher_is_better = source, bool(higher_is_better)
     indicator.green_from, indicator.red_from = green_from, red_from
     return indicator
-
-
-def remove_indicator(version, indicator):
-    ensure_editable(version)
-    version.indicators.remove(indicator)
-    db.session.delete(indicator)
-    for position, remaining in enumerate(version.indicators, start=1):
-        remaining.position = position
 
 
 def unknown_placeholders(text):
@@ -241,11 +227,7 @@ def publish(version, change_note=""):
         raise RuleBroken("A scheme needs at least two categories before it is published")
     if not version.indicators:
         raise RuleBroken("Add at least one indicator before publishing")
-    for earlier in version.scheme.versions:
-        if earlier.status == VersionStatus.PUBLISHED:
-            earlier.status = VersionStatus.SUPERSEDED
-    version.status, version.published_at, version.change_note = VersionStatus.PUBLISHED, clock.now(), change_note.strip()
-    return version
+    return supersede_and_publish(version, version.scheme.versions, change_note)
 
 
 def make_current(scheme):

@@ -61,9 +61,7 @@ def change_category(school):
                                           reason=form.reason.data or "", effective_on=form.effective_on.data,
                                           today=clock.today())
             db.session.flush()
-            notify.category_published(entry)
-            if entry.letter_sent:
-                notify.send_letter(entry)
+            notify.tell_school(entry)
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "category_id")

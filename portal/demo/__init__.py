@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.demo.calendar import DemoCalendar
+from portal.demo.categories import build_categorisation
 from portal.demo.review_year import build_review_year
 from portal.demo.self_evaluations import build_self_evaluations
 from portal.extensions import db
@@ -75,6 +76,7 @@ def load_demo_data() -> bool:
     build_self_evaluations(calendar, schools, users, years)
     plan, held = build_review_year(calendar, schools[140001], users, years[start])
     _visits_and_comments(calendar, schools[140001], plan, held, users)
+    build_categorisation(calendar, schools, users)
     db.session.commit()
     return True
 

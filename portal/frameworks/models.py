@@ -12,6 +12,7 @@ from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.versioning import VersionStatusMixin
 
 
 class VersionStatus(enum.Enum):
@@ -65,7 +66,7 @@ class ScaleGrade(db.Model):
     scale = relationship("GradingScale", back_populates="grades")
 
 
-class Framework(db.Model):
+class Framework(VersionStatusMixin, db.Model):
     __tablename__ = "framework"
     __audited__ = True
 
@@ -77,15 +78,6 @@ class Framework(db.Model):
 
     versions = relationship("FrameworkVersion", back_populates="framework", order_by="FrameworkVersion.number",
                             cascade="all, delete-orphan")
-
-    @property
-    def published_version(self):
-        published = [v for v in self.versions if v.status == VersionStatus.PUBLISHED]
-        return published[-1] if published else None
-
-    @property
-    def draft_version(self):
-        return next((v for v in self.versions if v.status == VersionStatus.DRAFT), None)
 
 
 class FrameworkVersion(db.Model):

@@ -14,11 +14,7 @@ from portal.frameworks.models import (
     ScaleGrade,
     VersionStatus,
 )
-from portal import clock
-
-
-class VersionLocked(RuleBroken):
-    """A published version is frozen: self-evaluations were (or may be) written against it."""
+from portal.versioning import VersionLocked, ensure_editable, supersede_and_publish  # noqa: F401 (shared rules)
 
 
 def current_version():
@@ -47,13 +43,6 @@ def version_in_use(version) -> bool:
     from portal.self_evaluation.models import SelfEvaluation
 
     return db.session.scalar(select(exists().where(SelfEvaluation.version_id == version.id)))
-
-
-def ensure_editable(version):
-    if version.status != VersionStatus.DRAFT:
-        raise VersionLocked(
-            f"Version {version.number} is {version.status.label.lower()} and cannot be changed. Start a new draft version instead."
-        )
 
 
 def make_scale(name, grades, description=""):
@@ -142,13 +131,7 @@ def publish(version, change_note=""):
     ensure_editable(version)
     if not version.areas:
         raise RuleBroken("Add at least one area before publishing")
-    for earlier in version.framework.versions:
-        if earlier.status == VersionStatus.PUBLISHED:
-            earlier.status = VersionStatus.SUPERSEDED
-    version.status = VersionStatus.PUBLISHED
-    version.published_at = clock.now()
-    version.change_note = change_note.strip()
-    return version
+    return supersede_and_publish(version, version.framework.versions, change_note)
 
 
 def make_current(framework):

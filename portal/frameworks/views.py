@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.access import la_admin_required
 from portal.errors_domain import RuleBroken, attach_to_form
+from portal.versioning import locked_redirect
 from portal.extensions import db
 from portal.frameworks import bp
 from portal.frameworks.forms import GRADE_ROWS, ScaleForm, area_form, change_scale_form, framework_form, publish_form
@@ -17,10 +18,8 @@ from portal.frameworks.models import EvaluationArea, Framework, GradingScale, Ve
 from portal.frameworks.ready_made import READY_MADE_SCALES, ensure_ready_made_scales
 from portal.self_evaluation.models import SelfEvaluation
 from portal.frameworks.rules import (
-    VersionLocked,
     change_scale,
     draft_next_version,
-    ensure_editable,
     load_version,
     make_current,
     make_framework,
@@ -56,12 +55,7 @@ def _to_version(version):
 
 def _locked(version):
     """A redirect to the version page, with why, when the version is not a draft; else None."""
-    try:
-        ensure_editable(version)
-    except VersionLocked as problem:
-        flash(problem.message, "error")
-        return _to_version(version)
-    return None
+    return locked_redirect(version, url_for("frameworks.version_show", version_id=version.id))
 
 
 # --- lists --------------------------------------------------------------------------
