@@ -149,7 +149,7 @@ def test_adviser_proposes_la_moderates_and_publishes_and_the_head_sees_the_categ
     page.goto(f"{portal_url}/categories/schools/{school_a}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Category")
     main = page.get_by_role("main")
-    expect(main.locator(".govuk-panel")).to_contain_text("Concern")
+    expect(main.locator("#current-category")).to_contain_text("Concern")
     expect(main).to_contain_text(REASON)
     expect(main).not_to_contain_text("is under way")  # the round is published; nothing in progress shows
     page.get_by_role("link", name="The letter to the headteacher and chair of governors").click()
