@@ -69,6 +69,9 @@ def init_app(app):
     app.jinja_env.globals.update(Role=Role, ROLE_LABELS=ROLE_LABELS, grade_hints=grade_hints, csrf_input=csrf_input)
 
     app.jinja_env.globals["school_calendar"] = school_calendar
+    from portal.meetings.models import Rag
+
+    app.jinja_env.globals["RAGS"] = list(Rag)  # red, amber, green: the order counts are shown in
 
     @app.context_processor
     def service_identity():

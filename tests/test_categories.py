@@ -436,3 +436,26 @@ def test_scheme_pages_refuse_bad_input_and_keep_what_was_typed(app, client, sign
     assert "already exists" in text_of(refused)
     copied = client.post("/categories/ready-made/1", data={"name": "Our scheme"}, follow_redirects=True)
     assert "Our scheme is ready to change" in text_of(copied)
+
+
+def test_the_moderation_table_downloads_as_filtered(app, client, sign_in, people):
+    import io
+
+    import openpyxl
+
+    with app.app_context():
+        build_scheme()
+        autumn = rules.start_round(name="Autumn", opens_on=clock.today(), proposals_due_on=clock.today())
+        o = _objects(people)
+        decide(autumn, o["first"], o["adviser"], o["admin"], "Concern", agree=False)
+        db.session.commit()
+        round_id = autumn.id
+    sign_in("admin@example.org")
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"/categories/rounds/{round_id}/moderation.xlsx?state=proposed").data)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][0] == "Autumn moderation" and values[2][0] == "Filters: Status: Waiting for moderation"
+    assert [row[0] for row in values[5:]] == ["Alder Primary"] and values[5][5] == "3: Concern"
+    text = client.get(f"/categories/rounds/{round_id}/moderation.csv?q=birch").get_data(as_text=True)
+    assert "Name or URN: birch" in text and "Birch Academy" in text and "Alder Primary" not in text
+    sign_in("adviser@example.org")
+    assert client.get(f"/categories/rounds/{round_id}/moderation.csv").status_code == 403

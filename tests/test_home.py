@@ -13,7 +13,7 @@ def test_adviser_sees_a_table_of_assigned_schools_with_their_heads(client, world
     world.user("adviser@example.org", "Priya Shah", roles=[(one, Role.ADVISER), (two, Role.ADVISER)])
     sign_in("adviser@example.org")
     page = text_of(client.get("/"))
-    assert "Schools you advise" in page and "You are the adviser for 2 schools" in page
+    assert "Schools you advise" in page and "Your caseload" in page and "2 of 2 schools shown" in page
     assert "Brookside Primary School" in page and "Sarah Lewis" in page and "Castlefield Academy" in page
     assert "Not Mine School" not in page
 

@@ -28,6 +28,7 @@ from portal.categories.rules import (
 )
 from portal.categories.signals import signals_for, suggest
 from portal.errors_domain import RuleBroken, attach_to_form
+from portal.exports import table_response
 from portal.extensions import db, htmx
 from portal.schools.models import PHASES, Role, School, SchoolRole
 
@@ -106,15 +107,58 @@ def _filters(categorisation_round):
     ]
 
 
+def _moderation_table(categorisation_round, args):
+    rows = moderation_rows(categorisation_round, _schools_for_moderation(args))
+    rows = filter_rows(rows, category_key=args.get("category", ""), movement_word=args.get("movement", ""),
+                       state=args.get("state", ""), red=args.get("red", ""))
+    rows.sort(key=SORTS.get(args.get("sort"), SORTS["name"]))
+    return rows
+
+
+MODERATION_COLUMNS = ["School", "URN", "Phase", "Adviser", "Last category", "Proposed", "Adviser's reason", "Decided",
+                      "LA's reason", "Movement", "Red indicators", "Status"]
+
+
+def _moderation_export(round_id, kind):
+    categorisation_round = _round_or_404(round_id)
+    rows = _moderation_table(categorisation_round, request.args)
+    choices = {name: dict(options) for name, _, options in _filters(categorisation_round)}
+    named = [(label, choices[name].get(request.args[name], request.args[name]))
+             for name, label, _ in _filters(categorisation_round) if request.args.get(name) and not (name == "sort" and request.args[name] == "name")]
+    if request.args.get("q"):
+        named.insert(0, ("Name or URN", request.args["q"]))
+
+    def values(row):
+        proposal = row.proposal
+        sent = proposal is not None and proposal.proposed_at is not None
+        return [row.school.name, row.school.urn, row.school.phase, ", ".join(a.name for a in row.school.advisers),
+                row.last.category.label if row.last else "", proposal.proposed_category.label if sent and proposal.proposed_category else "",
+                proposal.reason if sent else "", row.decided.label if row.decided else "",
+                proposal.moderation_reason if proposal is not None else "", row.movement.label if row.movement else "",
+                row.red_count, MODERATION_STATES[row.state]]
+
+    return table_response(kind, f"{categorisation_round.name} moderation", named, MODERATION_COLUMNS,
+                          [values(row) for row in rows])
+
+
+@bp.route("/rounds/<int:round_id>/moderation.csv")
+@la_admin_required
+def moderation_csv(round_id):
+    return _moderation_export(round_id, "csv")
+
+
+@bp.route("/rounds/<int:round_id>/moderation.xlsx")
+@la_admin_required
+def moderation_xlsx(round_id):
+    return _moderation_export(round_id, "xlsx")
+
+
 @bp.route("/rounds/<int:round_id>")
 @la_admin_required
 def moderation(round_id):
     categorisation_round = _round_or_404(round_id)
     args = request.args
-    rows = moderation_rows(categorisation_round, _schools_for_moderation(args))
-    rows = filter_rows(rows, category_key=args.get("category", ""), movement_word=args.get("movement", ""),
-                       state=args.get("state", ""), red=args.get("red", ""))
-    rows.sort(key=SORTS.get(args.get("sort"), SORTS["name"]))
+    rows = _moderation_table(categorisation_round, args)
     page = ListPagination(rows, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
     context = dict(round=categorisation_round, page=page, counts=round_counts(categorisation_round),
                    filters=_filters(categorisation_round), args=args, total=len(rows))

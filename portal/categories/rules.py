@@ -169,7 +169,7 @@ def latest_entries(school_ids=None):
     newest = newest.subquery()
     entries = db.session.scalars(
         select(SchoolCategory).join(newest, SchoolCategory.id == newest.c.id)
-        .options(selectinload(SchoolCategory.category))).all()
+        .options(selectinload(SchoolCategory.category), selectinload(SchoolCategory.previous_category))).all()
     return {entry.school_id: entry for entry in entries}
 
 

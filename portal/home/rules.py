@@ -5,7 +5,6 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal.access import visible_schools_query
 from portal.extensions import db
 from portal.schools.models import Role, School, SchoolRole
 
@@ -33,11 +32,6 @@ def la_overview_counts():
         select(func.count()).select_from(School).where(School.active.is_(True), School.id.not_in(with_adviser))
     )
     return {"schools": total, "without_adviser": without_adviser}
-
-
-def paginated_schools(user, page, per_page):
-    query = visible_schools_query(user).options(selectinload(School.roles).selectinload(SchoolRole.user))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def self_evaluations_to_act_on(user):

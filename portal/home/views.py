@@ -1,4 +1,4 @@
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
 from portal.access import is_la_admin, signed_in
@@ -11,7 +11,9 @@ from portal import clock
 from portal.meetings.rules import due_for
 from portal.schools.models import Role
 from portal.visits.rules import notes_to_act_on, schools_not_visited_this_half_term
-from portal.home.rules import la_overview_counts, paginated_schools, schools_with_roles, self_evaluations_to_act_on
+from portal.home.overview_views import overview, overview_page
+from portal.home.rules import la_overview_counts, schools_with_roles, self_evaluations_to_act_on
+from portal.extensions import htmx
 
 
 @bp.route("/")
@@ -37,7 +39,9 @@ def index():
     }
     if is_la_admin(current_user):
         context["counts"] = la_overview_counts()
-        context["schools"] = paginated_schools(
-            current_user, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"]
-        )
+    context["overview"] = overview(current_user, request.args, context["today"])
+    if context["overview"] is not None:
+        context["page"] = overview_page(context["overview"])
+        if htmx and htmx.target == "overview-rows":
+            return render_template("home/_overview_rows.html", **context)
     return render_template("home/index.html", **context)

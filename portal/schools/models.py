@@ -131,3 +131,20 @@ class SchoolRole(db.Model):
     @property
     def audit_school_id(self):
         return self.school_id
+
+
+class SchoolStar(db.Model):
+    """A school someone is watching: listed first on their home page."""
+
+    __tablename__ = "school_star"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("user_id", "school_id", name="uq_school_star_user_school"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
+
+    @property
+    def audit_school_id(self):
+        return self.school_id

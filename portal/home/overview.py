@@ -1,0 +1,294 @@
+"""The LA's picture at a glance: one row per school with what needs attention, in a fixed number of statements.
+
+Used for the LA admin's overview, an adviser's caseload and anyone else who sees several schools. Each column
+is loaded for every school on the page at once (never one query per school), so the page costs the same at
+600 schools as at 6.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.categories.rules import latest_entries, movement
+from portal.extensions import db
+from portal.schools.models import School, SchoolRole
+
+# What may be overdue at a school, in the order the table lists them.
+OVERDUE_KINDS = {
+    "evidence": "Evidence",
+    "agenda": "Agenda",
+    "minutes": "Minutes",
+    "confirmation": "Confirmation of minutes",
+    "notes": "Notes of visit",
+    "verification": "Verification",
+}
+# Minutes still unconfirmed this many working days after they were circulated are overdue (the first reminder day).
+CONFIRM_WITHIN_WORKING_DAYS = 3
+# Verification is due once a half term: overdue in the half term's last 10 working days (when the reminder goes).
+VERIFY_BY_WORKING_DAYS_BEFORE_END = 10
+
+
+@dataclass
+class Overdue:
+    kind: str
+    due_on: date
+    meeting: object = None
+    visit: object = None
+
+    @property
+    def label(self):
+        return OVERDUE_KINDS[self.kind]
+
+
+@dataclass
+class OverviewRow:
+    school: School
+    entry: object = None  # the latest category history entry
+    inspection: object = None
+    plan: object = None
+    review: object = None  # the latest review meeting with RAG ratings
+    review_counts: dict = field(default_factory=dict)
+    next_meeting: object = None
+    last_verified_on: date | None = None  # this half term
+    last_visited_on: date | None = None  # this half term
+    overdue: list = field(default_factory=list)
+    starred: bool = False
+
+    @property
+    def category(self):
+        return self.entry.category if self.entry else None
+
+    @property
+    def movement(self):
+        return movement(self.entry.previous_category, self.entry.category) if self.entry else None
+
+    @property
+    def overdue_kinds(self):
+        return {item.kind for item in self.overdue}
+
+
+def overview_rows(schools, today: date, starred_ids=frozenset()):
+    """One OverviewRow per school (in the order given)."""
+    from portal.terms.rules import closure_days, deadline_settings, half_term_on
+
+    rows = {school.id: OverviewRow(school, starred=school.id in starred_ids) for school in schools}
+    ids = list(rows)
+    if not ids:
+        return []
+    for school_id, entry in latest_entries(ids).items():
+        rows[school_id].entry = entry
+    _latest_inspections(rows, ids)
+    _plans(rows, ids)
+    _latest_reviews(rows, ids)
+    half_term = half_term_on(today)
+    settings, closures = deadline_settings(), closure_days()
+    _meetings(rows, ids, today, settings, closures)
+    _this_half_term(rows, ids, half_term)
+    _confirmations(rows, ids, today, closures)
+    _notes(rows, ids, today, settings, closures)
+    _verification(rows, ids, today, half_term, closures)
+    for row in rows.values():
+        row.overdue.sort(key=lambda item: (list(OVERDUE_KINDS).index(item.kind), item.due_on))
+    return [rows[school.id] for school in schools]
+
+
+def _newest_per_school(model, ids, *order_by, where=()):
+    """The newest row of ``model`` for each school (by ``order_by`` descending): one statement."""
+    ranked = (select(model.id, func.row_number().over(partition_by=model.school_id, order_by=[o.desc() for o in order_by])
+                     .label("rank")).where(model.school_id.in_(ids), *where).subquery())
+    return select(model).join(ranked, model.id == ranked.c.id).where(ranked.c.rank == 1)
+
+
+def _latest_inspections(rows, ids):
+    from portal.inspections.models import Inspection
+
+    for inspection in db.session.scalars(_newest_per_school(Inspection, ids, Inspection.inspected_on, Inspection.id)):
+        rows[inspection.school_id].inspection = inspection
+
+
+def _plans(rows, ids):
+    from portal.plans.models import Plan
+
+    for plan in db.session.scalars(_newest_per_school(Plan, ids, Plan.academic_year_id, Plan.id)):
+        rows[plan.school_id].plan = plan
+
+
+def _latest_reviews(rows, ids):
+    from portal.meetings.models import CriterionReview, ReviewMeeting
+
+    reviewed = ReviewMeeting.criterion_reviews.any()
+    meetings = db.session.scalars(_newest_per_school(ReviewMeeting, ids, ReviewMeeting.meets_on, ReviewMeeting.id,
+                                                     where=(reviewed,))).all()
+    by_id = {m.id: m for m in meetings}
+    for meeting in meetings:
+        rows[meeting.school_id].review = meeting
+    if by_id:
+        for meeting_id, rag, count in db.session.execute(
+                select(CriterionReview.meeting_id, CriterionReview.rag, func.count())
+                .where(CriterionReview.meeting_id.in_(list(by_id))).group_by(CriterionReview.meeting_id, CriterionReview.rag)):
+            rows[by_id[meeting_id].school_id].review_counts[rag] = count
+
+
+def _meetings(rows, ids, today, settings, closures):
+    """The next review meeting, and overdue evidence, agendas and minutes of recent ones."""
+    from portal.evidence.models import EvidenceItem, EvidenceStatus
+    from portal.meetings.models import MeetingStatus, ReviewMeeting
+    from portal.meetings.rules import deadlines_for, meeting_due_items
+
+    meetings = db.session.scalars(
+        select(ReviewMeeting).where(ReviewMeeting.school_id.in_(ids), ReviewMeeting.status == MeetingStatus.SCHEDULED,
+                                    ReviewMeeting.meets_on >= today - timedelta(days=120))
+        .order_by(ReviewMeeting.meets_on)).all()
+    with_evidence = set(db.session.scalars(
+        select(EvidenceItem.meeting_id).where(EvidenceItem.meeting_id.in_([m.id for m in meetings]),
+                                              EvidenceItem.status != EvidenceStatus.WITHDRAWN).distinct()))
+    kinds = {"Agenda": "agenda", "Minutes": "minutes", "Evidence": "evidence"}
+    for meeting in meetings:
+        row = rows[meeting.school_id]
+        if meeting.meets_on >= today and row.next_meeting is None:
+            row.next_meeting = meeting
+        for item in meeting_due_items(meeting, deadlines_for(meeting, settings, closures), today,
+                                      has_evidence=meeting.id in with_evidence):
+            if item.overdue:
+                row.overdue.append(Overdue(kinds[item.what], item.due_on, meeting=meeting))
+
+
+def _this_half_term(rows, ids, half_term):
+    from portal.clock import as_london
+    from portal.evidence.models import Verification
+    from portal.visits.models import Visit
+
+    if half_term is None:
+        return
+    for school_id, latest in db.session.execute(
+            select(Verification.school_id, func.max(Verification.decided_at))
+            .where(Verification.school_id.in_(ids), Verification.half_term_id == half_term.id)
+            .group_by(Verification.school_id)):
+        rows[school_id].last_verified_on = as_london(latest).date()
+    for school_id, latest in db.session.execute(
+            select(Visit.school_id, func.max(Visit.visited_on))
+            .where(Visit.school_id.in_(ids), Visit.visited_on >= half_term.starts_on, Visit.visited_on <= half_term.ends_on)
+            .group_by(Visit.school_id)):
+        rows[school_id].last_visited_on = latest
+
+
+def confirmation_due_on(circulated_on: date, closures=frozenset()) -> date:
+    from portal.working_days import shift_working_days
+
+    return shift_working_days(circulated_on, CONFIRM_WITHIN_WORKING_DAYS, closures)
+
+
+def _confirmations(rows, ids, today, closures):
+    from portal.clock import as_london
+    from portal.minutes.models import MinutesStatus, MinutesVersion
+
+    for version in db.session.scalars(
+            select(MinutesVersion).where(MinutesVersion.school_id.in_(ids), MinutesVersion.status == MinutesStatus.CIRCULATED)
+            .options(selectinload(MinutesVersion.meeting))):
+        if version.circulated_at is None:
+            continue
+        due = confirmation_due_on(as_london(version.circulated_at).date(), closures)
+        if due < today:
+            rows[version.school_id].overdue.append(Overdue("confirmation", due, meeting=version.meeting))
+
+
+def _notes(rows, ids, today, settings, closures):
+    from portal.visits.models import NotesStatus, Visit
+    from portal.visits.rules import notes_due_on
+
+    for visit in db.session.scalars(select(Visit).where(Visit.school_id.in_(ids), Visit.status == NotesStatus.DRAFT)):
+        due = notes_due_on(visit, settings, closures)
+        if due < today:
+            rows[visit.school_id].overdue.append(Overdue("notes", due, visit=visit))
+
+
+def verification_due_on(half_term, closures=frozenset()) -> date:
+    from portal.working_days import shift_working_days
+
+    return shift_working_days(half_term.ends_on, -VERIFY_BY_WORKING_DAYS_BEFORE_END, closures)
+
+
+def _verification(rows, ids, today, half_term, closures):
+    """Schools with an agreed plan and nothing verified this half term, once the half term's end is near."""
+    from portal.evidence.rules import schools_not_verified_this_half_term
+
+    if half_term is None:
+        return
+    due = verification_due_on(half_term, closures)
+    if today <= due:
+        return
+    _, schools = schools_not_verified_this_half_term(None, today)
+    for school in schools:
+        if school.id in rows:
+            rows[school.id].overdue.append(Overdue("verification", due))
+
+
+# --- which schools, filters and sort --------------------------------------------------------------------
+
+def schools_for(school_ids=None, *, search="", phase="", adviser_id=None):
+    """Active schools (all, or ``school_ids``) filtered in SQL, with their people loaded for the table."""
+    from sqlalchemy import or_
+
+    from portal.schools.models import Role
+
+    query = (select(School).where(School.active.is_(True))
+             .options(selectinload(School.roles).selectinload(SchoolRole.user)).order_by(School.name))
+    if school_ids is not None:
+        query = query.where(School.id.in_(school_ids))
+    if search:
+        matches = School.name.ilike(f"%{search}%")
+        if search.isdigit():
+            matches = or_(matches, School.urn == int(search))
+        query = query.where(matches)
+    if phase:
+        query = query.where(School.phase == phase)
+    if adviser_id:
+        query = query.where(School.id.in_(select(SchoolRole.school_id).where(
+            SchoolRole.role == Role.ADVISER, SchoolRole.user_id == adviser_id)))
+    return db.session.scalars(query).all()
+
+
+def filter_rows(rows, *, category_key="", overdue_kind="", movement_word=""):
+    if category_key == "none":
+        rows = [r for r in rows if r.category is None]
+    elif category_key:
+        rows = [r for r in rows if r.category is not None and r.category.key == category_key]
+    if overdue_kind == "any":
+        rows = [r for r in rows if r.overdue]
+    elif overdue_kind:
+        rows = [r for r in rows if overdue_kind in r.overdue_kinds]
+    if movement_word:
+        rows = [r for r in rows if r.movement is not None and r.movement.word == movement_word]
+    return rows
+
+
+SORTS = {
+    "name": ("School name", lambda row: row.school.name.casefold()),
+    "category": ("Category (most support first)",
+                 lambda row: (row.category is None, -(row.category.position if row.category else 0), row.school.name)),
+    "overdue": ("Most overdue first", lambda row: (-len(row.overdue), row.school.name)),
+    "next-meeting": ("Next review meeting", lambda row: (row.next_meeting is None,
+                                                         row.next_meeting.meets_on if row.next_meeting else None,
+                                                         row.school.name)),
+    "inspection": ("Latest inspection (oldest first)", lambda row: (row.inspection is None,
+                                                                   row.inspection.inspected_on if row.inspection else None,
+                                                                   row.school.name)),
+}
+
+
+def sort_rows(rows, sort):
+    """Starred schools first, then by the chosen column."""
+    key = SORTS.get(sort, SORTS["name"])[1]
+    return sorted(rows, key=lambda row: (not row.starred, key(row)))
+
+
+def category_counts(rows):
+    """[(category or None, count)] in the scheme's order, schools not yet categorised last."""
+    counts = {}
+    for row in rows:
+        counts[row.category.key if row.category else None] = counts.get(row.category.key if row.category else None, 0) + 1
+    categories = {row.category.key: row.category for row in rows if row.category}
+    ordered = sorted(categories.values(), key=lambda c: c.position)
+    return [(c, counts[c.key]) for c in ordered] + ([(None, counts[None])] if None in counts else [])

@@ -1,0 +1,206 @@
+"""The LA overview and adviser caseload: columns, overdue items, filters, sort, stars, downloads, statements per page."""
+
+import io
+from datetime import date, time, timedelta
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from portal.categories import rules as category_rules
+from portal.evidence import rules as evidence_rules
+from portal.evidence.models import Decision
+from portal.extensions import db
+from portal.home.overview import confirmation_due_on, overview_rows, verification_due_on
+from portal.meetings import rules as meeting_rules
+from portal.meetings.models import MeetingKind
+from portal.plans import rules as plan_rules
+from portal.plans.models import PlanKind
+from portal.schools.models import Role, School
+from portal.terms.rules import half_term_on, save_term_dates
+from portal.visits import rules as visit_rules
+from portal.visits.models import VisitKind
+from tests.categories_helpers import build_scheme, decide
+from tests.conftest import count_queries, text_of
+from tests.test_meetings import YEAR
+
+
+@pytest.fixture
+def borough(app, world):
+    """Two schools with a plan each (one agreed, one meeting each), an adviser for both, a head, the LA admin."""
+    alder, birch = world.school("Alder Primary", urn=111111), world.school("Birch Academy", urn=222222, phase="Secondary")
+    cedar = world.school("Cedar Infant", urn=333333)
+    people = {
+        "adviser": world.user("adviser@example.org", "Ada Adviser", roles=[(alder, Role.ADVISER), (birch, Role.ADVISER)]),
+        "head": world.user("head@example.org", "Hal Head", roles=[(alder, Role.HEADTEACHER)]),
+        "admin": world.user("admin@example.org", is_la_admin=True),
+    }
+    with app.app_context():
+        from portal.auth.models import User
+
+        year = save_term_dates(None, *YEAR)
+        adviser = db.session.get(User, people["adviser"])
+        for school_id in (alder, birch):
+            school = db.session.get(School, school_id)
+            plan = plan_rules.create_plan(school, None, kind=PlanKind.RAP, title="Plan", academic_year=year)
+            priority = plan_rules.save_priority(plan, None, title="Reading", description="")
+            plan_rules.save_action(priority, None, description="Phonics", owner="", starts_on=None, due_on=None, cost="")
+            plan_rules.save_criterion(priority, None, description="85% pass", milestones={})
+            db.session.flush()
+            if school_id == alder:
+                plan_rules.agree(plan, adviser)
+            # A review next week: its agenda (10 working days before) is already overdue on 25 November.
+            meeting_rules.schedule_meeting(school, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 12, 2),
+                                           starts_at=time(16), ends_at=time(17), plan=plan, closures=frozenset())
+        version = build_scheme()
+        autumn = category_rules.start_round(name="Autumn", opens_on=date(2026, 10, 1), proposals_due_on=date(2026, 10, 20))
+        decide(autumn, db.session.get(School, alder), adviser, None, "Concern")
+        decide(autumn, db.session.get(School, birch), adviser, None, "Steady")
+        category_rules.publish_round(autumn, None, date(2026, 10, 21))
+        db.session.commit()
+        assert version
+    return {"alder": alder, "birch": birch, "cedar": cedar, **people}
+
+
+def _rows(app, today):
+    with app.app_context():
+        schools = db.session.scalars(select(School).order_by(School.name)).all()
+        return {row.school.name: row for row in overview_rows(schools, today)}
+
+
+def test_overdue_agendas_and_the_next_meeting(app, borough):
+    rows = _rows(app, date(2026, 11, 25))
+    alder = rows["Alder Primary"]
+    assert alder.next_meeting.meets_on == date(2026, 12, 2)
+    assert [(item.kind, item.due_on) for item in alder.overdue] == [("agenda", date(2026, 11, 18))]
+    assert alder.category.name == "Concern" and alder.movement.word == "new"
+    assert rows["Cedar Infant"].overdue == [] and rows["Cedar Infant"].category is None
+
+
+def test_verification_is_overdue_only_in_the_half_terms_last_ten_working_days(app, borough):
+    with app.app_context():
+        half_term = half_term_on(date(2026, 11, 25))
+        due = verification_due_on(half_term)
+    assert due == date(2026, 12, 4)  # 10 working days before Friday 18 December
+    before = _rows(app, due)
+    after = _rows(app, due + timedelta(days=3))  # Monday 7 December
+    assert "verification" not in before["Alder Primary"].overdue_kinds
+    assert "verification" in after["Alder Primary"].overdue_kinds
+    assert "verification" not in after["Birch Academy"].overdue_kinds  # no agreed plan: nothing to verify
+
+
+def test_last_verification_and_visit_count_only_this_half_term(app, borough):
+    with app.app_context():
+        from portal.auth.models import User
+
+        alder = db.session.get(School, borough["alder"])
+        adviser = db.session.get(User, borough["adviser"])
+        meeting = meeting_rules.school_meetings(alder)[0]
+        item = evidence_rules.submit(alder, None, meeting=meeting, title="Book looks", narrative="Books show progress",
+                                     criteria=meeting.plan.success_criteria, files=[], today=date(2026, 10, 20))
+        db.session.flush()
+        evidence_rules.decide(item, adviser, decision=Decision.VERIFIED, comment="", today=date(2026, 10, 23))
+        visit_rules.record_visit(alder, adviser, visited_on=date(2026, 10, 23), kind=VisitKind.MONITORING, today=date(2026, 10, 23))
+        db.session.commit()
+    last_day = _rows(app, date(2026, 10, 23))["Alder Primary"]
+    assert last_day.last_visited_on == date(2026, 10, 23)
+    next_half_term = _rows(app, date(2026, 11, 2))["Alder Primary"]
+    assert next_half_term.last_visited_on is None and next_half_term.last_verified_on is None
+
+
+def test_confirmation_of_minutes_is_overdue_after_three_working_days():
+    assert confirmation_due_on(date(2026, 11, 27)) == date(2026, 12, 2)  # Friday: Monday, Tuesday, Wednesday
+
+
+def test_the_la_admin_filters_sorts_and_downloads(app, client, sign_in, borough):
+    sign_in("admin@example.org")
+    page = text_of(client.get("/"))
+    assert "3 of 3 schools shown" in page and "Not categorised" in page
+    assert "Alder Primary" in page and "Overdue Agenda" in page
+    assert _names(client, "category=3") == ["Alder Primary"]
+    assert _names(client, "category=none") == ["Cedar Infant"]
+    assert _names(client, "phase=Secondary") == ["Birch Academy"]
+    assert _names(client, "q=222222") == ["Birch Academy"]
+    assert _names(client, "overdue=agenda") == ["Alder Primary", "Birch Academy"]
+    assert _names(client, f"adviser={borough['adviser']}") == ["Alder Primary", "Birch Academy"]
+    assert _names(client, "movement=new") == ["Alder Primary", "Birch Academy"]
+    assert _names(client, "sort=category") == ["Alder Primary", "Birch Academy", "Cedar Infant"]
+    rows = client.get("/?phase=Secondary", headers={"HX-Request": "true", "HX-Target": "overview-rows"}).get_data(as_text=True)
+    assert rows.lstrip().startswith('<div id="overview-rows">') and "Birch Academy" in rows and "Alder Primary" not in rows
+
+    response = client.get("/overview.xlsx?category=3")
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="all-schools-')
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    values = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert values[0][0] == "All schools" and values[2][0] == "Filters: Category: 3: Concern"
+    header = values[4]
+    assert header[0] == "School" and [row[0] for row in values[5:]] == ["Alder Primary"]
+    assert values[5][header.index("Category")] == "3: Concern" and "Agenda" in values[5][header.index("Overdue")]
+    csv_text = client.get("/overview.csv?phase=Secondary").get_data(as_text=True)
+    assert "Filters: Phase: Secondary" in csv_text and "Birch Academy" in csv_text and "Alder Primary" not in csv_text
+
+
+def _names(client, query):
+    page = text_of(client.get(f"/?{query}"))
+    page = page[page.find("schools shown"):]  # the table (the verification summary above may name a school)
+    found = [(page.find(name), name) for name in ("Alder Primary", "Birch Academy", "Cedar Infant") if f"{name} " in page]
+    return [name for _, name in sorted(found)]
+
+
+def test_an_advisers_caseload_and_download_have_only_their_schools(app, client, sign_in, borough):
+    sign_in("adviser@example.org")
+    page = text_of(client.get("/"))
+    assert "Your caseload" in page and "2 of 2 schools shown" in page and "Cedar Infant" not in page
+    text = client.get("/overview.csv").get_data(as_text=True)
+    assert "Alder Primary" in text and "Birch Academy" in text and "Cedar Infant" not in text
+    sign_in("head@example.org")  # one school: no overview table, and no download of others
+    assert "Your caseload" not in text_of(client.get("/"))
+    assert client.get("/overview.csv").status_code == 302
+
+
+def test_starred_schools_come_first(app, client, sign_in, borough):
+    sign_in("admin@example.org")
+    assert _names(client, "") == ["Alder Primary", "Birch Academy", "Cedar Infant"]
+    response = client.post(f"/schools/{borough['cedar']}/star", data={"back": "/"})  # Cedar (the next id)
+    assert response.status_code == 302
+    assert _names(client, "")[0] == "Cedar Infant"
+    htmx = client.post(f"/schools/{borough['cedar']}/star", headers={"HX-Request": "true"})
+    assert "Watch Cedar Infant" in text_of(htmx)  # unstarred, and the button says so
+    assert _names(client, "") == ["Alder Primary", "Birch Academy", "Cedar Infant"]
+    sign_in("head@example.org")
+    assert client.post(f"/schools/{borough['birch']}/star").status_code == 404
+
+
+def test_the_overview_runs_the_same_statements_for_any_number_of_schools(app, client, sign_in, world, borough):
+    sign_in("admin@example.org")
+
+    def statements_with(extra):
+        for n in range(extra):
+            world.school(f"School {extra}-{n}")
+        counter, stop = count_queries(app)
+        try:
+            assert client.get("/?sort=overdue").status_code == 200
+        finally:
+            stop()
+        return counter["n"]
+
+    assert statements_with(3) == statements_with(40)
+
+
+def test_the_audit_log_and_verification_queue_download(app, client, sign_in, borough):
+    with app.app_context():
+        alder = db.session.get(School, borough["alder"])
+        meeting = meeting_rules.school_meetings(alder)[0]
+        evidence_rules.submit(alder, None, meeting=meeting, title="Reading records", narrative="Logs of reading at home",
+                              criteria=meeting.plan.success_criteria, files=[])
+        db.session.commit()
+    sign_in("adviser@example.org")
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/verification.xlsx").data)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[4][:2] == ("Evidence", "School") and values[5][:2] == ("Reading records", "Alder Primary")
+    sign_in("admin@example.org")
+    text = client.get(f"/admin/audit-log.csv?school_id={borough['alder']}").get_data(as_text=True)
+    assert "Filters: School: Alder Primary" in text and "Reading records" in text
+    assert "Birch Academy" not in text.split("When,Who", 1)[1]
+    sign_in("head@example.org")
+    assert client.get("/admin/audit-log.csv").status_code == 403
