@@ -13,11 +13,13 @@ export FLASK_APP := portal
 # One process: the reminder scheduler runs inside it (see README, "Reminders").
 run: export PORTAL_SCHEDULER_IN_WEB ?= true
 run: $(VENV)/.installed
+	scripts/ensure-pdf-libs
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo-data
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
+	scripts/ensure-pdf-libs
 	scripts/ensure-chromium
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 

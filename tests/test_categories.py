@@ -371,14 +371,19 @@ def test_the_moderation_page_runs_the_same_statements_for_any_number_of_schools(
     assert version is not None
 
 
-def test_htmx_agree_returns_just_the_row(app, client, sign_in, people):
+def _proposed(app, people, category_name):
+    """A round on a scheme in use, with the adviser's proposal for the first school waiting for moderation."""
     with app.app_context():
         build_scheme()
         autumn = rules.start_round(name="Autumn", opens_on=clock.today(), proposals_due_on=clock.today())
         o = _objects(people)
-        decide(autumn, o["first"], o["adviser"], o["admin"], "Watch", agree=False)
+        decide(autumn, o["first"], o["adviser"], o["admin"], category_name, agree=False)
         db.session.commit()
-        round_id = autumn.id
+        return autumn.id
+
+
+def test_htmx_agree_returns_just_the_row(app, client, sign_in, people):
+    round_id = _proposed(app, people, "Watch")
     sign_in("admin@example.org")
     response = client.post(f"/categories/rounds/{round_id}/schools/{people['first']}/agree", headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
@@ -386,13 +391,9 @@ def test_htmx_agree_returns_just_the_row(app, client, sign_in, people):
 
 
 def test_the_moderation_table_filters_and_sorts(app, client, sign_in, people):
+    round_id = _proposed(app, people, "Concern")
     with app.app_context():
-        build_scheme()
-        autumn = rules.start_round(name="Autumn", opens_on=clock.today(), proposals_due_on=clock.today())
-        o = _objects(people)
-        decide(autumn, o["first"], o["adviser"], o["admin"], "Concern", agree=False)
-        db.session.commit()
-        round_id, urn = autumn.id, o["second"].urn
+        urn = db.session.get(School, people["second"]).urn
     sign_in("admin@example.org")
     url = f"/categories/rounds/{round_id}"
 
@@ -443,13 +444,7 @@ def test_the_moderation_table_downloads_as_filtered(app, client, sign_in, people
 
     import openpyxl
 
-    with app.app_context():
-        build_scheme()
-        autumn = rules.start_round(name="Autumn", opens_on=clock.today(), proposals_due_on=clock.today())
-        o = _objects(people)
-        decide(autumn, o["first"], o["adviser"], o["admin"], "Concern", agree=False)
-        db.session.commit()
-        round_id = autumn.id
+    round_id = _proposed(app, people, "Concern")
     sign_in("admin@example.org")
     sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"/categories/rounds/{round_id}/moderation.xlsx?state=proposed").data)).active
     values = list(sheet.iter_rows(values_only=True))

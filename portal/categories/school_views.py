@@ -12,6 +12,7 @@ from portal.categories.rules import change_between_rounds, current_entry, histor
 from portal.categories.schemes import current_version
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.extensions import db
+from portal.pdf import pdf_response
 
 
 @bp.route("/schools/<int:school_id>")
@@ -35,15 +36,27 @@ def _advises(school):
     return is_school_adviser(current_user, school)
 
 
-@bp.route("/schools/<int:school_id>/letters/<int:entry_id>")
-@school_access(may_view_school)
-def letter(school, entry_id):
+def _letter(school, entry_id):
+    """What the letter page and its PDF show: a published entry's letter, 404 unless one was sent for this school."""
     entry = db.session.get(SchoolCategory, entry_id)
     if entry is None or entry.school_id != school.id or not entry.letter_sent:
         abort(404)
     subject, body = notify.fill_letter(entry.category.version, entry)
-    return render_template("categories/letter.html", school=school, entry=entry, subject=subject,
-                           paragraphs=[p for p in body.split("\n\n") if p.strip()])
+    return dict(school=school, entry=entry, subject=subject, paragraphs=[p for p in body.split("\n\n") if p.strip()])
+
+
+@bp.route("/schools/<int:school_id>/letters/<int:entry_id>")
+@school_access(may_view_school)
+def letter(school, entry_id):
+    return render_template("categories/letter.html", **_letter(school, entry_id))
+
+
+@bp.route("/schools/<int:school_id>/letters/<int:entry_id>/pdf")
+@school_access(may_view_school)
+def letter_pdf(school, entry_id):
+    context = _letter(school, entry_id)
+    return pdf_response(render_template("categories/letter.html", **context),
+                        f"{school.name} category letter {context['entry'].effective_on.isoformat()}.pdf")
 
 
 @bp.route("/schools/<int:school_id>/change", methods=["GET", "POST"])

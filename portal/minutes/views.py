@@ -8,6 +8,7 @@ from portal.errors_domain import RuleBroken, attach_to_form
 from portal.documents import send_verified_document, stored_sha256, store_document
 from portal.evidence.files import FileRefused
 from portal.extensions import db
+from portal.pdf import pdf_response
 from portal.notices import events as notices
 from portal.meetings.rules import deadlines_for
 from portal.meetings.views import meeting_or_404
@@ -289,13 +290,26 @@ def governing_body(school, meeting_id, version_id):
     return _render_show(school, meeting, governing_body_form=form)
 
 
+def _printable(school, meeting_id, version_id, shown_on):
+    """What the print view and the PDF show: one version, checked against its digest now (``shown_on`` names where)."""
+    meeting = meeting_or_404(school, meeting_id)
+    version = _version_or_404(meeting, version_id)
+    return dict(school=school, meeting=meeting, version=version, check=_checked(version, shown_on))
+
+
 @bp.route("/<int:version_id>/print")
 @school_access()
 def print_view(school, meeting_id, version_id):
-    meeting = meeting_or_404(school, meeting_id)
-    version = _version_or_404(meeting, version_id)
-    return render_template("minutes/print.html", school=school, meeting=meeting, version=version,
-                           check=_checked(version, "print view"))
+    return render_template("minutes/print.html", **_printable(school, meeting_id, version_id, "print view"))
+
+
+@bp.route("/<int:version_id>/pdf")
+@school_access()
+def print_pdf(school, meeting_id, version_id):
+    context = _printable(school, meeting_id, version_id, "PDF")
+    meeting, version = context["meeting"], context["version"]
+    return pdf_response(render_template("minutes/print.html", **context),
+                        f"{school.name} minutes {meeting.meets_on.isoformat()} version {version.number}.pdf")
 
 
 @bp.route("/<int:version_id>/document")

@@ -10,6 +10,7 @@ from portal.access import may_lead_school, school_access
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.extensions import db, htmx
 from portal.frameworks.rules import current_version
+from portal.pdf import pdf_response
 from portal.inspections.rules import latest_inspection
 from portal.self_evaluation import bp, rules
 from portal.self_evaluation.page_save import conflict_message, save_page
@@ -86,12 +87,24 @@ def show(school, evaluation_id):
                            areas=rules.areas_for(evaluation), inspection=latest_inspection(school))
 
 
+def _printable(school, evaluation_id):
+    """What the print view and the PDF show."""
+    evaluation = evaluation_or_404(school, evaluation_id)
+    return dict(school=school, evaluation=evaluation, areas=rules.areas_for(evaluation), inspection=latest_inspection(school))
+
+
 @bp.route("/<int:evaluation_id>/print")
 @school_access()
 def print_view(school, evaluation_id):
-    evaluation = evaluation_or_404(school, evaluation_id)
-    return render_template("self_evaluation/print.html", school=school, evaluation=evaluation,
-                           areas=rules.areas_for(evaluation), inspection=latest_inspection(school))
+    return render_template("self_evaluation/print.html", **_printable(school, evaluation_id))
+
+
+@bp.route("/<int:evaluation_id>/pdf")
+@school_access()
+def print_pdf(school, evaluation_id):
+    context = _printable(school, evaluation_id)
+    return pdf_response(render_template("self_evaluation/print.html", **context),
+                        f"{school.name} {context['evaluation'].title} self-evaluation.pdf")
 
 
 def _render_edit(school, evaluation, *, forms=None, conflicts=None, safeguarding=None, problems=None):

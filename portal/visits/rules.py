@@ -46,6 +46,15 @@ def notes_due_on(visit, settings=None, closures=None) -> date:
     return shift_working_days(visit.visited_on, settings.notes_days, closures)
 
 
+def notes_overdue_before(today: date, settings=None, closures=None) -> date:
+    """Draft notes of a visit before this day are overdue on ``today``: the same rule as ``notes_due_on(visit) < today``,
+    as one date a query can compare ``Visit.visited_on`` with (the due date is the notes_days-th working day after the
+    visit, so it is before today exactly when the visit is before the notes_days-th working day before today)."""
+    settings = settings or deadline_settings()
+    closures = closure_days() if closures is None else closures
+    return shift_working_days(today, -settings.notes_days, closures)
+
+
 def response_due_from(issued_on: date, settings=None, closures=None) -> date:
     """The school answers for accuracy within so many working days of the notes being issued."""
     settings = settings or deadline_settings()

@@ -10,10 +10,11 @@ from portal.evidence.rules import school_evidence
 from portal.evidence.storage import storage_for
 from portal.evidence.views import refusals_on, store_uploads
 from portal.extensions import db
+from portal.pdf import pdf_response
 from portal import clock
 from portal.templating import govuk_date
 from portal.terms.rules import deadline_settings
-from portal.visits import bp, notify, rules
+from portal.visits import across, bp, notify, rules
 from portal.visits.forms import (AttachForm, IssueForm, LinkEvidenceForm, consider_form, corrections_from, decisions_from,
                                  notes_form, response_form, sections_from, step_field, visit_form)
 from portal.visits.models import NotesStatus
@@ -47,7 +48,8 @@ def _to_visit(visit, anchor=None):
 def index(school):
     governance_only = not (may_run_reviews(current_user, school) or may_lead_school(current_user, school))
     return render_template("visits/index.html", school=school, visits=rules.school_visits(school, final_only=governance_only),
-                           governance_only=governance_only, notes_days=deadline_settings().notes_days)
+                           governance_only=governance_only, notes_days=deadline_settings().notes_days,
+                           sees_other_schools=across.sees_more_than_one_school(current_user))
 
 
 def _details_form(school, visit=None):
@@ -242,14 +244,27 @@ def version(school, visit_id, number):
                            passages=rules.passages(found.content))
 
 
-@bp.route("/<int:visit_id>/print")
-@school_access()
-def print_view(school, visit_id):
+def _printable(school, visit_id):
+    """What the print view and the PDF show: the latest notes; 404 unless this person may read them."""
     visit = visit_or_404(school, visit_id)
     if visit.latest_version is None or not may_read_notes(current_user, school, visit):
         abort(404)
-    return render_template("visits/print.html", school=school, visit=visit, version=visit.latest_version,
-                           final_statement=rules.final_statement(visit))
+    return dict(school=school, visit=visit, version=visit.latest_version, final_statement=rules.final_statement(visit))
+
+
+@bp.route("/<int:visit_id>/print")
+@school_access()
+def print_view(school, visit_id):
+    return render_template("visits/print.html", **_printable(school, visit_id))
+
+
+@bp.route("/<int:visit_id>/notes-pdf")
+@school_access()
+def print_pdf(school, visit_id):
+    context = _printable(school, visit_id)
+    visit, version = context["visit"], context["version"]
+    return pdf_response(render_template("visits/print.html", **context),
+                        f"{school.name} notes of visit {visit.visited_on.isoformat()} version {version.number}.pdf")
 
 
 @bp.route("/<int:visit_id>/files", methods=["POST"])

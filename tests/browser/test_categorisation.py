@@ -63,8 +63,10 @@ def test_adviser_proposes_la_moderates_and_publishes_and_the_head_sees_the_categ
     # --- the adviser proposes a category for school A --------------------------------------------------
     context, page = _person(browser, portal_url, "adviser@example.org", violations)
     contexts.append(context)
-    # Nothing on the adviser's home page leads to the round yet: go by its address.
-    page.goto(f"{moderation_url}/my-schools")
+    # The adviser's home page says what the round asks of them and leads to it.
+    page.goto(portal_url + "/")
+    expect(page.get_by_text("2 of your 2 schools still need a proposed category")).to_be_visible()
+    page.get_by_role("link", name="Your schools in Autumn 2026").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Autumn 2026: your schools")
     expect(page.locator("tbody tr")).to_have_count(2)
     page.get_by_role("link", name="Brookside Primary School").click()
