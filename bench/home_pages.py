@@ -3,7 +3,7 @@
 Builds a throwaway SQLite portal with N schools (default 600), one adviser per
 40 schools and a headteacher at each; each school has a plan with an open
 comment on it and a visit whose notes are due (half of them issued and waiting
-for the school). Then times the pages and counts the SQL statements behind each. Run:  .venv/bin/python bench/home_pages.py [--schools 600]
+for the school), and a category from a published round (with a second round open). Then times the pages and counts the SQL statements behind each. Run:  .venv/bin/python bench/home_pages.py [--schools 600]
 Figures are printed, not asserted: the tests assert the query counts stay flat.
 """
 
@@ -42,6 +42,25 @@ def build(app, schools):
                                 SchoolRole(user=advisers[n // 40], school=school, role=Role.ADVISER)])
         db.session.commit()
         _plans_visits_and_comments(advisers)
+        _categories(admin)
+
+
+def _categories(admin):
+    """The neutral scheme in use, one published round deciding every school, and an open round with no proposals."""
+    from datetime import date
+
+    from portal.categories import rules, schemes
+
+    version = schemes.publish(schemes.scheme_from_data(schemes.ready_made("neutral")).versions[0])
+    schemes.make_current(version.scheme)
+    db.session.flush()
+    autumn = rules.start_round(name="Autumn 2026", opens_on=date(2026, 10, 6), proposals_due_on=date(2026, 10, 23))
+    for n, school in enumerate(db.session.scalars(db.select(School).order_by(School.id))):
+        rules.change(autumn, school, admin, category_id=version.categories[n % len(version.categories)].id,
+                     reason="Benchmark")
+    rules.publish_round(autumn, admin, date(2026, 10, 27))
+    rules.start_round(name="Spring 2027", opens_on=date(2027, 2, 2), proposals_due_on=date(2027, 2, 19))
+    db.session.commit()
 
 
 def _plans_visits_and_comments(advisers):
@@ -110,6 +129,12 @@ def main():
         ("Headteacher home (notes to check)", "head1@bench.example.org", "/"),
         ("Adviser verification page", "adviser0@bench.example.org", "/verification"),
         ("Plan page", "adviser0@bench.example.org", "/schools/1/plans/1"),
+        ("LA overview filtered (category)", "admin@bench.example.org", "/?category=d&sort=overdue"),
+        ("LA overview XLSX export (all)", "admin@bench.example.org", "/overview.xlsx"),
+        ("Adviser caseload CSV export", "adviser0@bench.example.org", "/overview.csv"),
+        ("Moderation page (open round)", "admin@bench.example.org", "/categories/rounds/2"),
+        ("Moderation page (published round)", "admin@bench.example.org", "/categories/rounds/1"),
+        ("Visits across schools (LA admin)", "admin@bench.example.org", "/visits"),
     ]:
         median_ms, queries = measure(app, email, path, args.runs)
         print(f"  {label:34} {median_ms:7.1f} ms  {queries:3d} SQL statements")

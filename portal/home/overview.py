@@ -227,14 +227,24 @@ def _verification(rows, ids, today, half_term, closures):
 
 # --- which schools, filters and sort --------------------------------------------------------------------
 
-def schools_for(school_ids=None, *, search="", phase="", adviser_id=None):
-    """Active schools (all, or ``school_ids``) filtered in SQL, with their people loaded for the table."""
+def schools_for(school_ids=None):
+    """Active schools (all, or ``school_ids``) with their people loaded for the table."""
+    query = (select(School).where(School.active.is_(True))
+             .options(selectinload(School.roles).selectinload(SchoolRole.user)).order_by(School.name))
+    if school_ids is not None:
+        query = query.where(School.id.in_(school_ids))
+    return db.session.scalars(query).all()
+
+
+def matching_ids(school_ids=None, *, search="", phase="", adviser_id=None):
+    """The ids of the schools the SQL filters keep (name or URN, phase, adviser); None when there are none."""
     from sqlalchemy import or_
 
     from portal.schools.models import Role
 
-    query = (select(School).where(School.active.is_(True))
-             .options(selectinload(School.roles).selectinload(SchoolRole.user)).order_by(School.name))
+    if not (search or phase or adviser_id):
+        return None
+    query = select(School.id).where(School.active.is_(True))
     if school_ids is not None:
         query = query.where(School.id.in_(school_ids))
     if search:
@@ -247,7 +257,7 @@ def schools_for(school_ids=None, *, search="", phase="", adviser_id=None):
     if adviser_id:
         query = query.where(School.id.in_(select(SchoolRole.school_id).where(
             SchoolRole.role == Role.ADVISER, SchoolRole.user_id == adviser_id)))
-    return db.session.scalars(query).all()
+    return set(db.session.scalars(query))
 
 
 def filter_rows(rows, *, category_key="", overdue_kind="", movement_word=""):

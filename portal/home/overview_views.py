@@ -11,7 +11,16 @@ from portal.categories.schemes import current_version
 from portal.exports import table_response
 from portal.extensions import db, htmx
 from portal.home import bp
-from portal.home.overview import OVERDUE_KINDS, SORTS, category_counts, filter_rows, overview_rows, schools_for, sort_rows
+from portal.home.overview import (
+    OVERDUE_KINDS,
+    SORTS,
+    category_counts,
+    filter_rows,
+    matching_ids,
+    overview_rows,
+    schools_for,
+    sort_rows,
+)
 from portal.schools.models import PHASES, Role, SchoolRole, SchoolStar
 from portal.templating import govuk_date
 
@@ -47,10 +56,9 @@ def overview(user, args, today):
     filters = _filters_from(args)
     adviser_id = int(filters["adviser"]) if filters["adviser"].isdigit() else None
     starred = set(db.session.scalars(select(SchoolStar.school_id).where(SchoolStar.user_id == user.id)))
-    everyone = schools_for(school_ids)
-    shown_ids = {s.id for s in schools_for(school_ids, search=filters["q"], phase=filters["phase"], adviser_id=adviser_id)}
-    all_rows = overview_rows(everyone, today, starred)
-    rows = filter_rows([r for r in all_rows if r.school.id in shown_ids], category_key=filters["category"],
+    all_rows = overview_rows(schools_for(school_ids), today, starred)
+    shown_ids = matching_ids(school_ids, search=filters["q"], phase=filters["phase"], adviser_id=adviser_id)
+    rows = filter_rows([r for r in all_rows if shown_ids is None or r.school.id in shown_ids], category_key=filters["category"],
                        overdue_kind=filters["overdue"], movement_word=filters["movement"])
     return {"caption": caption, "rows": sort_rows(rows, filters["sort"]), "counts": category_counts(all_rows),
             "filters": filters, "choices": _choices(all_rows, school_ids is None), "total": len(all_rows)}
