@@ -454,3 +454,12 @@ def test_the_moderation_table_downloads_as_filtered(app, client, sign_in, people
     assert "Name or URN: birch" in text and "Birch Academy" in text and "Alder Primary" not in text
     sign_in("adviser@example.org")
     assert client.get(f"/categories/rounds/{round_id}/moderation.csv").status_code == 403
+
+
+def test_the_moderation_table_pages_keep_the_round(app, client, sign_in, people, monkeypatch):
+    round_id = _proposed(app, people, "Watch")
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)
+    sign_in("admin@example.org")
+    page = client.get(f"/categories/rounds/{round_id}?sort=name").get_data(as_text=True)
+    assert f'href="/categories/rounds/{round_id}?sort=name&amp;page=2"' in page
+    assert "Birch Academy" in text_of(client.get(f"/categories/rounds/{round_id}?sort=name&page=2"))
