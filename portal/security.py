@@ -20,13 +20,16 @@ def csp_nonce() -> str:
 
 
 def set_security_headers(response):
+    """Runs after every view's own hooks (an app-level ``after_request`` runs last), so it must not undo them: a
+    response that already carries its own Content-Security-Policy keeps it (a download's ``sandbox``, a chart's SVG
+    with its own ``<style>``: portal/charts.py). Every page gets the strict policy below."""
     nonce = csp_nonce()
-    response.headers["Content-Security-Policy"] = (
+    response.headers.setdefault("Content-Security-Policy", (
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self'; img-src 'self' data:; font-src 'self'; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    )
+    ))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"

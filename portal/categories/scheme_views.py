@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.access import la_admin_required
 from portal.categories import bp
+from portal.charts import category_movements
 from portal.categories.forms import CategoryForm, CopyForm, IndicatorForm, LetterForm, PublishForm, SchemeForm
 from portal.categories.models import CategorisationRound, Category, CategoryScheme, Indicator, IndicatorSource
 from portal.categories.rules import all_rounds, open_round
@@ -66,7 +67,7 @@ def index():
                                  .order_by(CategoryScheme.is_current.desc(), CategoryScheme.name)).all()
     used = set(db.session.scalars(select(CategorisationRound.version_id).distinct()))
     return render_template("categories/index.html", schemes=schemes, ready_made=ready_made_schemes(), used=used,
-                           rounds=all_rounds(), open_round=open_round())
+                           rounds=all_rounds(), open_round=open_round(), movements=category_movements())
 
 
 @bp.route("/schemes/new", methods=["GET", "POST"])
