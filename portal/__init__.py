@@ -84,6 +84,8 @@ def create_app(test_config=None):
     from portal.categories import round_views as _category_round_views  # noqa: F401
     from portal.categories import scheme_views as _category_scheme_views  # noqa: F401
     from portal.categories import school_views as _category_school_views  # noqa: F401
+    from portal.intervention import bp as intervention_bp
+    from portal.intervention import views as _intervention_views  # noqa: F401
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -102,6 +104,7 @@ def create_app(test_config=None):
     app.register_blueprint(visits_bp)
     app.register_blueprint(plan_comments_bp)
     app.register_blueprint(categories_bp)
+    app.register_blueprint(intervention_bp)
 
     from portal import cli
 
@@ -146,6 +149,7 @@ def _import_models():
     from portal.comments import models as _comments  # noqa: F401
     from portal.categories import models as _categories  # noqa: F401
     from portal.categories import guard as _categories_guard  # noqa: F401
+    from portal.intervention import models as _intervention  # noqa: F401
 
 
 def _migrations_folder():

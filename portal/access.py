@@ -116,6 +116,11 @@ def may_change_category(user, school):
     return is_la_admin(user)
 
 
+def may_record_intervention(user, school):
+    """Only the LA admin records formal intervention (warning notices and the like), its outcome and its documents."""
+    return is_la_admin(user)
+
+
 def is_adviser_anywhere(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
@@ -207,4 +212,5 @@ def template_helpers():
         "may_propose_category": may_propose_category,
         "may_see_proposal": may_see_proposal,
         "may_change_category": may_change_category,
+        "may_record_intervention": may_record_intervention,
     }

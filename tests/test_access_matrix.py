@@ -23,6 +23,14 @@ EXPECTED = {
     "home.overview_xlsx": "signed_in",
     "home.star": "school_member",
     "schools.show": "school_member",
+    "schools.timeline": "school_member",
+    "intervention.index": "school_member",
+    "intervention.download": "school_member",
+    "intervention.new": "school_la_admin",
+    "intervention.edit": "school_la_admin",
+    "intervention.respond": "school_la_admin",
+    "intervention.documents": "school_la_admin",
+    "intervention.remove_document": "school_la_admin",
     "schools.summary": "school_validator",
     "schools.summary_pdf": "school_validator",
     "schools.chart_self_evaluation": "school_member",
@@ -280,6 +288,7 @@ def place(app, world):
         from portal.comments import rules as comment_rules
 
         evaluations, plans, meetings, items, minutes_versions, comments, visits = {}, {}, {}, {}, {}, {}, {}
+        intervention_ids = {}
         for school_id in (own, other):
             school = db.session.get(School, school_id)
             evaluation = rules.start(school, current.published_version, None, "Autumn 2026")
@@ -308,6 +317,7 @@ def place(app, world):
             minutes_versions[school_id] = version
             visits[school_id] = _final_visit(app, school, storage_for(app.config).save(
                 io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1000, display_name="notes.pdf"))
+            intervention_ids[school_id] = _intervention_step(app, school)
             comments[school_id] = comment_rules.add_comment(plan, None, target=plan.priorities[0], kind="question",
                                                             body="How will you check the phonics groups are working?")
         category_ids = _categorised(school_ids=(own, other))
@@ -334,7 +344,7 @@ def place(app, world):
                         "minutes_action_id": minutes_versions[school_id].actions[0].id, "message_id": message_id, "token": "x" * 43,
                         "comment_id": comments[school_id].id, "visit_id": visits[school_id].id, "number": 1,
                         "visit_file_id": visits[school_id].attachments[0].id, **category_ids,
-                        "entry_id": category_ids["entries"][school_id]}
+                        "entry_id": category_ids["entries"][school_id], **intervention_ids[school_id]}
             for school_id, evaluation in evaluations.items()
         }
     return {"own": own, "other": other, "emails": emails, "ids": ids}
@@ -364,6 +374,28 @@ def _categorised(school_ids):
     return {"scheme_id": version.scheme_id, "scheme_version_id": version.id, "category_id": version.categories[0].id,
             "indicator_id": version.indicators[0].id, "down": 1, "round_id": categorisation_round.id,
             "upload_id": uuid.UUID(int=1), "entries": {e.school_id: e.id for e in entries}}
+
+
+def _intervention_step(app, school):
+    """A warning notice with one document, so its pages and download have something to show."""
+    import io
+    from datetime import date
+
+    from portal.evidence import rules as evidence_rules
+    from portal.evidence.files import check_head
+    from portal.evidence.storage import storage_for
+    from portal.extensions import db
+    from portal.intervention import rules as intervention_rules
+    from portal.intervention.models import StepKind
+
+    step_file = evidence_rules.keep_uploaded_file(school, None, storage_for(app.config).save(
+        io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1000, display_name="notice.pdf"), check_head("a.pdf", b"%PDF-1.4\n"),
+        "notice.pdf")
+    db.session.flush()
+    step = intervention_rules.record_step(school, None, kind=StepKind.WARNING_NOTICE, issued_on=date(2026, 11, 2),
+                                          compliance_due_on=date(2026, 11, 16), documents=[step_file])
+    db.session.flush()
+    return {"step_id": step.id, "document_id": step_file.id}
 
 
 def _final_visit(app, school, stored):

@@ -204,3 +204,17 @@ def test_the_audit_log_and_verification_queue_download(app, client, sign_in, bor
     assert "Birch Academy" not in text.split("When,Who", 1)[1]
     sign_in("head@example.org")
     assert client.get("/admin/audit-log.csv").status_code == 403
+
+
+def test_open_intervention_steps_show_on_the_overview(app, client, sign_in, borough):
+    from portal.intervention import rules as intervention_rules
+    from portal.intervention.models import StepKind
+
+    with app.app_context():
+        intervention_rules.record_step(db.session.get(School, borough["birch"]), None, kind=StepKind.WARNING_NOTICE,
+                                       issued_on=date(2026, 11, 2), compliance_due_on=date(2026, 11, 16))
+        db.session.commit()
+    sign_in("admin@example.org")
+    assert "Intervention: Warning notice" in text_of(client.get("/?phase=Secondary"))
+    text = client.get("/overview.csv?phase=Secondary").get_data(as_text=True)
+    assert "Open intervention" in text and "Warning notice" in text

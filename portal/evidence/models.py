@@ -107,7 +107,8 @@ class EvidenceVersion(db.Model):
 
 
 class EvidenceFile(db.Model):
-    """A stored file. Uploaded before the form is complete it waits, owned by its uploader, with no version."""
+    """A stored file. Uploaded before the form is complete it waits, owned by its uploader, with no version (nor visit,
+    nor intervention step)."""
 
     __tablename__ = "evidence_file"
     __audited__ = True
@@ -116,6 +117,8 @@ class EvidenceFile(db.Model):
     version_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_version.id"), index=True)
     # Or attached to an adviser's notes of visit (same storage and file rules); neither while its form is incomplete.
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)
+    # Or a document of an LA intervention step (portal.intervention), the same way.
+    intervention_step_id: Mapped[int | None] = mapped_column(ForeignKey("intervention_step.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -25,13 +25,13 @@ def keep_uploaded_file(school, user, stored, kind, display_name) -> EvidenceFile
 
 
 def waiting_files(school, user, file_ids):
-    """The user's own uploads at this school that are not yet attached to evidence (ids from the form)."""
+    """The user's own uploads at this school not yet attached to evidence, a visit or an intervention step (ids from the form)."""
     if not file_ids:
         return []
     return db.session.scalars(
         select(EvidenceFile).where(EvidenceFile.id.in_(file_ids), EvidenceFile.school_id == school.id,
                                    EvidenceFile.uploaded_by_id == user.id, EvidenceFile.version_id.is_(None),
-                                   EvidenceFile.visit_id.is_(None))
+                                   EvidenceFile.visit_id.is_(None), EvidenceFile.intervention_step_id.is_(None))
         .order_by(EvidenceFile.id)
     ).all()
 

@@ -55,6 +55,7 @@ class OverviewRow:
     last_visited_on: date | None = None  # this half term
     overdue: list = field(default_factory=list)
     starred: bool = False
+    intervention: list = field(default_factory=list)  # open intervention steps
 
     @property
     def category(self):
@@ -89,6 +90,10 @@ def overview_rows(schools, today: date, starred_ids=frozenset()):
     _confirmations(rows, ids, today, closures)
     _notes(rows, ids, today, settings, closures)
     _verification(rows, ids, today, half_term, closures)
+    from portal.intervention.rules import open_steps
+
+    for school_id, steps in open_steps(ids).items():
+        rows[school_id].intervention = steps
     for row in rows.values():
         row.overdue.sort(key=lambda item: (list(OVERDUE_KINDS).index(item.kind), item.due_on))
     return [rows[school.id] for school in schools]

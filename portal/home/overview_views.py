@@ -96,7 +96,7 @@ def named_filters(context):
     return named
 
 
-COLUMNS = ["School", "URN", "Phase", "Adviser", "Category", "Movement", "Latest inspection", "Inspected on",
+COLUMNS = ["School", "URN", "Phase", "Adviser", "Category", "Movement", "Open intervention", "Latest inspection", "Inspected on",
            "Safeguarding", "Plan", "Latest review: red", "amber", "green", "Next review meeting",
            "Last verification this half term", "Last visit this half term", "Overdue", "Starred"]
 
@@ -113,7 +113,8 @@ def export_values(row):
         grades = "; ".join(f"{key.replace('-', ' ').capitalize()}: {grade}" for key, grade in inspection.area_grades.items())
     return [
         row.school.name, row.school.urn, row.school.phase, ", ".join(a.name for a in row.school.advisers),
-        row.category.label if row.category else "", row.movement.label if row.movement else "", grades,
+        row.category.label if row.category else "", row.movement.label if row.movement else "",
+        ", ".join(step.title for step in row.intervention), grades,
         inspection.inspected_on if inspection else None,
         "" if inspection is None or inspection.safeguarding_met is None else ("Met" if inspection.safeguarding_met else "Not met"),
         row.plan.status.label if row.plan else "", row.review_counts.get(Rag.RED, 0) if row.review else None,

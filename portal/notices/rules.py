@@ -38,6 +38,8 @@ NOTICES = {
                          "As soon as the LA changes the proposal at moderation, with why"),
     "notes-final": ("Notes of visit final", "Headteacher (or senior leaders)",
                     "As soon as the adviser has considered the school's corrections"),
+    "intervention-step": ("A formal intervention step", "Headteacher and chair of governors",
+                          "As soon as the LA records a step (a warning notice, for example) taken at the school"),
 }
 
 

@@ -27,12 +27,14 @@ RECEIVES = {
 TOLD = {
     Role.HEADTEACHER: ["evidence-query", "evidence-decided", "self-evaluation-validated", "self-evaluation-returned",
                        "meeting-scheduled", "meeting-moved", "minutes-circulated", "minutes-confirmed", "notes-issued",
-                       "notes-final"],
+                       "notes-final", "category-published", "category-letter", "intervention-step"],
     Role.SENIOR_LEADER: ["evidence-query", "evidence-decided", "self-evaluation-validated", "self-evaluation-returned",
-                         "notes-issued", "notes-final"],
-    Role.ADVISER: ["meeting-scheduled", "meeting-moved", "minutes-circulated", "minutes-confirmed", "notes-answered"],
-    Role.CHAIR_OF_GOVERNORS: ["meeting-scheduled", "meeting-moved", "minutes-circulated"],
-    Role.GOVERNOR: ["minutes-circulated"], Role.CLERK: ["minutes-confirmed"],
+                         "notes-issued", "notes-final", "category-published"],
+    Role.ADVISER: ["meeting-scheduled", "meeting-moved", "minutes-circulated", "minutes-confirmed", "notes-answered",
+                   "category-changed"],
+    Role.CHAIR_OF_GOVERNORS: ["meeting-scheduled", "meeting-moved", "minutes-circulated", "category-published",
+                              "category-letter", "intervention-step"],
+    Role.GOVERNOR: ["minutes-circulated", "category-published"], Role.CLERK: ["minutes-confirmed", "category-published"],
 }
 
 

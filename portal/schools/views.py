@@ -11,7 +11,8 @@ from portal.self_evaluation.rules import latest_self_evaluation
 @school_access()
 def show(school):
     from portal.categories.rules import current_entry
+    from portal.intervention.rules import open_steps
 
     return render_template("schools/show.html", school=school, people=people_by_role(school),
                            self_evaluation=latest_self_evaluation(school), inspection=latest_inspection(school),
-                           category=current_entry(school))
+                           category=current_entry(school), intervention=open_steps([school.id])[school.id])
