@@ -9,6 +9,7 @@ from portal import clock
 from portal.audit import AuditEvent
 from portal.categories.models import CategorisationRound, RoundStatus, SchoolCategory
 from portal.clock import LONDON
+from portal.intervention.models import InterventionStep
 from portal.demo import DEMO_PASSWORD, PEOPLE
 from portal.demo.calendar import story_start_year
 from portal.extensions import db
@@ -68,6 +69,8 @@ def test_the_demo_makes_sense_on_any_day(app, client, travel, day):
         assert rounds[-1].opens_on <= today <= rounds[-1].proposals_due_on
         history_before = {e.round_id for e in db.session.scalars(select(SchoolCategory))}
         assert {r.id for r in rounds[:3]} <= history_before and rounds[-1].id not in history_before
+        steps = db.session.scalars(select(InterventionStep).order_by(InterventionStep.issued_on)).all()
+        assert [s.status.value for s in steps] == ["complied", "open"] and all(s.issued_on <= today for s in steps)
     for email, *_ in PEOPLE:
         client.delete_cookie("session")
         assert client.post("/sign-in", data={"email": email, "password": DEMO_PASSWORD}).status_code == 302

@@ -12,6 +12,7 @@ from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.demo.calendar import DemoCalendar
 from portal.demo.categories import build_categorisation
+from portal.demo.intervention import build_intervention
 from portal.demo.review_year import build_review_year
 from portal.demo.self_evaluations import build_self_evaluations
 from portal.extensions import db
@@ -77,6 +78,7 @@ def load_demo_data() -> bool:
     plan, held = build_review_year(calendar, schools[140001], users, years[start])
     _visits_and_comments(calendar, schools[140001], plan, held, users)
     build_categorisation(calendar, schools, users)
+    build_intervention(calendar, schools, users)
     db.session.commit()
     return True
 
