@@ -86,6 +86,11 @@ def create_app(test_config=None):
     from portal.categories import school_views as _category_school_views  # noqa: F401
     from portal.intervention import bp as intervention_bp
     from portal.intervention import views as _intervention_views  # noqa: F401
+    from portal.exit import bp as exit_bp
+    from portal.exit import criteria_bp as exit_criteria_bp
+    from portal.exit import views as _exit_views  # noqa: F401
+    from portal.support import bp as support_bp
+    from portal.support import views as _support_views  # noqa: F401
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -105,6 +110,9 @@ def create_app(test_config=None):
     app.register_blueprint(plan_comments_bp)
     app.register_blueprint(categories_bp)
     app.register_blueprint(intervention_bp)
+    app.register_blueprint(exit_bp)
+    app.register_blueprint(exit_criteria_bp)
+    app.register_blueprint(support_bp)
 
     from portal import cli
 
@@ -148,8 +156,10 @@ def _import_models():
     from portal.visits import models as _visits  # noqa: F401
     from portal.comments import models as _comments  # noqa: F401
     from portal.categories import models as _categories  # noqa: F401
+    from portal.support import models as _support  # noqa: F401
     from portal.categories import guard as _categories_guard  # noqa: F401
     from portal.intervention import models as _intervention  # noqa: F401
+    from portal.exit import models as _exit  # noqa: F401
 
 
 def _migrations_folder():

@@ -121,6 +121,21 @@ def may_record_intervention(user, school):
     return is_la_admin(user)
 
 
+def may_manage_support(user, school):
+    """Only the LA admin applies a support package to a school or changes it (trigger, provider, allocation, SLA)."""
+    return is_la_admin(user)
+
+
+def may_record_support(user, school):
+    """The school's adviser (or the LA admin) adds bespoke activities and records days used and activities done."""
+    return is_la_admin(user) or is_school_adviser(user, school)
+
+
+def may_approve_exit(user, school):
+    """Only the LA admin approves or declines the adviser's recommendation that a school exits intervention."""
+    return is_la_admin(user)
+
+
 def is_adviser_anywhere(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
@@ -213,4 +228,7 @@ def template_helpers():
         "may_see_proposal": may_see_proposal,
         "may_change_category": may_change_category,
         "may_record_intervention": may_record_intervention,
+        "may_approve_exit": may_approve_exit,
+        "may_manage_support": may_manage_support,
+        "may_record_support": may_record_support,
     }

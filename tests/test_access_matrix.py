@@ -25,6 +25,31 @@ EXPECTED = {
     "schools.show": "school_member",
     "schools.timeline": "school_member",
     "intervention.index": "school_member",
+    "exit.index": "school_member",
+    "exit.show": "school_member",
+    "exit.start": "school_runner",
+    "exit.answer": "school_runner",
+    "exit.recommend": "school_runner",
+    "exit.decide": "school_la_admin",
+    "exit_criteria.index": "la_admin",
+    "exit_criteria.ready_made": "la_admin",
+    "exit_criteria.new": "la_admin",
+    "exit_criteria.edit": "la_admin",
+    "exit_criteria.retire": "la_admin",
+    "support.templates": "la_admin",
+    "support.copy_ready_made": "la_admin",
+    "support.template_new": "la_admin",
+    "support.template_show": "la_admin",
+    "support.template_edit": "la_admin",
+    "support.template_activity_new": "la_admin",
+    "support.template_activity_edit": "la_admin",
+    "support.template_activity_remove": "la_admin",
+    "support.index": "school_member",
+    "support.apply": "school_la_admin",
+    "support.package_edit": "school_la_admin",
+    "support.activity_edit": "school_la_admin",
+    "support.activity_new": "school_runner",
+    "support.activity_record": "school_runner",
     "intervention.download": "school_member",
     "intervention.new": "school_la_admin",
     "intervention.edit": "school_la_admin",
@@ -288,7 +313,7 @@ def place(app, world):
         from portal.comments import rules as comment_rules
 
         evaluations, plans, meetings, items, minutes_versions, comments, visits = {}, {}, {}, {}, {}, {}, {}
-        intervention_ids = {}
+        intervention_ids, support_ids = {}, {}
         for school_id in (own, other):
             school = db.session.get(School, school_id)
             evaluation = rules.start(school, current.published_version, None, "Autumn 2026")
@@ -318,6 +343,7 @@ def place(app, world):
             visits[school_id] = _final_visit(app, school, storage_for(app.config).save(
                 io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1000, display_name="notes.pdf"))
             intervention_ids[school_id] = _intervention_step(app, school)
+            support_ids[school_id] = _support_package(school) | _exit_checklist(school)
             comments[school_id] = comment_rules.add_comment(plan, None, target=plan.priorities[0], kind="question",
                                                             body="How will you check the phonics groups are working?")
         category_ids = _categorised(school_ids=(own, other))
@@ -344,7 +370,8 @@ def place(app, world):
                         "minutes_action_id": minutes_versions[school_id].actions[0].id, "message_id": message_id, "token": "x" * 43,
                         "comment_id": comments[school_id].id, "visit_id": visits[school_id].id, "number": 1,
                         "visit_file_id": visits[school_id].attachments[0].id, **category_ids,
-                        "entry_id": category_ids["entries"][school_id], **intervention_ids[school_id]}
+                        "entry_id": category_ids["entries"][school_id], **intervention_ids[school_id],
+                        **support_ids[school_id]}
             for school_id, evaluation in evaluations.items()
         }
     return {"own": own, "other": other, "emails": emails, "ids": ids}
@@ -396,6 +423,35 @@ def _intervention_step(app, school):
                                           compliance_due_on=date(2026, 11, 16), documents=[step_file])
     db.session.flush()
     return {"step_id": step.id, "document_id": step_file.id}
+
+
+def _exit_checklist(school):
+    """An open exit checklist on the ready-made criteria."""
+    from portal.exit import rules as exit_rules
+    from portal.extensions import db
+
+    if not exit_rules.active_criteria():
+        exit_rules.add_ready_made()
+    checklist = exit_rules.start_checklist(school, None)
+    db.session.flush()
+    return {"checklist_id": checklist.id, "answer_id": checklist.answers[0].id,
+            "exit_criterion_id": checklist.answers[0].criterion_id}
+
+
+def _support_package(school):
+    """A copy of a ready-made support template, applied to the school."""
+    from datetime import date
+
+    from portal.extensions import db
+    from portal.support import rules as support_rules
+
+    template = support_rules.copy_ready_made(dict(support_rules.ready_made_templates())[1])
+    db.session.flush()
+    package = support_rules.apply_template(school, template, None, trigger_on=date(2026, 11, 2),
+                                           trigger_label="Inspection report published", closures=frozenset())
+    db.session.flush()
+    return {"template_id": template.id, "template_activity_id": template.activities[0].id,
+            "package_id": package.id, "activity_id": package.activities[0].id}
 
 
 def _final_visit(app, school, stored):

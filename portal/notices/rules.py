@@ -40,6 +40,9 @@ NOTICES = {
                     "As soon as the adviser has considered the school's corrections"),
     "intervention-step": ("A formal intervention step", "Headteacher and chair of governors",
                           "As soon as the LA records a step (a warning notice, for example) taken at the school"),
+    "exit-decided": ("Exit from intervention approved or declined",
+                     "The adviser who recommended it and the school's advisers; on approval also the headteacher and chair of governors",
+                     "As soon as the LA approves or declines the recommendation that the school exits intervention"),
 }
 
 

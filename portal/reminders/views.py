@@ -27,13 +27,13 @@ RECEIVES = {
 TOLD = {
     Role.HEADTEACHER: ["evidence-query", "evidence-decided", "self-evaluation-validated", "self-evaluation-returned",
                        "meeting-scheduled", "meeting-moved", "minutes-circulated", "minutes-confirmed", "notes-issued",
-                       "notes-final", "category-published", "category-letter", "intervention-step"],
+                       "notes-final", "category-published", "category-letter", "intervention-step", "exit-decided"],
     Role.SENIOR_LEADER: ["evidence-query", "evidence-decided", "self-evaluation-validated", "self-evaluation-returned",
                          "notes-issued", "notes-final", "category-published"],
     Role.ADVISER: ["meeting-scheduled", "meeting-moved", "minutes-circulated", "minutes-confirmed", "notes-answered",
-                   "category-changed"],
+                   "category-changed", "exit-decided"],
     Role.CHAIR_OF_GOVERNORS: ["meeting-scheduled", "meeting-moved", "minutes-circulated", "category-published",
-                              "category-letter", "intervention-step"],
+                              "category-letter", "intervention-step", "exit-decided"],
     Role.GOVERNOR: ["minutes-circulated", "category-published"], Role.CLERK: ["minutes-confirmed", "category-published"],
 }
 

@@ -243,6 +243,33 @@ def intervention_steps(school, user, today):
                          f"Outcome: {step.outcome}" if step.outcome else "", link)
 
 
+def support_packages(school, user, today):
+    """Support packages applied to the school (portal/support/), on their trigger date."""
+    from portal.support.rules import school_packages
+
+    for package in school_packages(school):
+        yield _event("support", package.trigger_on, f"Support package: {package.name}",
+                     _sentence(f"From: {package.trigger_label}.", f"{len(package.activities)} activities."),
+                     Link("support.index", {"school_id": school.id}))
+
+
+def exit_checklists(school, user, today):
+    """Exit from support (portal/exit/): recommended, and approved with the light-touch monitoring that follows."""
+    from portal.exit.models import ChecklistStatus
+    from portal.exit.rules import school_checklists
+
+    for checklist in school_checklists(school):
+        link = Link("exit.show", {"school_id": school.id, "checklist_id": checklist.id})
+        if checklist.recommended_at is not None:
+            yield _event("exit", _day(checklist.recommended_at), "Exit from support recommended", checklist.recommendation,
+                         link, at=checklist.recommended_at)
+        if checklist.status == ChecklistStatus.APPROVED and checklist.closed_on:
+            ends = (f"Light-touch monitoring until {govuk_date(checklist.light_touch_ends_on)}."
+                    if checklist.light_touch_ends_on else "")
+            decided_at = checklist.decisions[-1].decided_at if checklist.decisions else None
+            yield _event("exit", checklist.closed_on, "Exit from support approved", ends, link, at=decided_at)
+
+
 SOURCES: list[Source] = [
     Source("category", "Category", category_changes),
     Source("inspection", "Inspection", inspections),
@@ -253,6 +280,8 @@ SOURCES: list[Source] = [
     Source("visit", "Visit", visits),
     Source("evidence", "Evidence", evidence_decisions),
     Source("intervention", "Intervention", intervention_steps),
+    Source("support", "Support", support_packages),
+    Source("exit", "Exit", exit_checklists),
 ]
 
 LABELS = {source.kind: source.label for source in SOURCES}
