@@ -91,6 +91,7 @@ def create_app(test_config=None):
     from portal.exit import views as _exit_views  # noqa: F401
     from portal.support import bp as support_bp
     from portal.support import views as _support_views  # noqa: F401
+    from portal.support import review_views as _support_review_views  # noqa: F401
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)

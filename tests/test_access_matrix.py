@@ -50,6 +50,8 @@ EXPECTED = {
     "support.activity_edit": "school_la_admin",
     "support.activity_new": "school_runner",
     "support.activity_record": "school_runner",
+    "support.review": "school_runner",
+    "support.commissioning_view": "la_admin",
     "intervention.download": "school_member",
     "intervention.new": "school_la_admin",
     "intervention.edit": "school_la_admin",

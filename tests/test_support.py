@@ -131,7 +131,7 @@ def test_money_is_pence_and_days_are_half_days(ctx, world):
     assert package.cost_spent_pence == 10001 and package.days_allocated == Decimal("6.5")
 
 
-def test_activities_due_in_one_statement(app, ctx, world):
+def test_activities_due_in_three_statements(app, ctx, world):
     from tests.conftest import count_queries
 
     school = db.session.get(School, world.school())
@@ -144,7 +144,7 @@ def test_activities_due_in_one_statement(app, ctx, world):
     counter, stop = count_queries(app)
     found = rules.activities_due([school_id, other], date(2026, 11, 25))
     stop()
-    assert counter["n"] == 1
+    assert counter["n"] == 3  # the activities, their packages and schools
     assert [a.what for a in found[school_id]] == ["Statement of action"] and found[other] == []
 
 
@@ -297,3 +297,68 @@ def test_an_applied_package_shows_on_the_timeline(app, school):
         events = timeline(row, admin, kinds=["support"])
     assert [(e.kind, e.on) for e in events] == [("support", date(2026, 11, 2))]
     assert events[0].title.startswith("Support package: ") and "From: Report published." in events[0].detail
+
+
+# --- termly impact reviews and the commissioning view ---------------------------------------------------------------
+
+def _term_dates():
+    from portal.terms.rules import save_term_dates
+    from tests.test_meetings import YEAR
+
+    save_term_dates(None, *YEAR)
+
+
+def test_a_package_is_due_for_review_once_a_term(app, school):
+    from portal.support.models import ReviewDecision
+    from portal.support.reviews import due_for_review, record_review, term_of, terms
+
+    package_id, _ = _applied(app, school["id"])
+    with app.app_context():
+        _term_dates()
+        package = db.session.get(SupportPackage, package_id)
+        all_terms = terms()
+        assert term_of(date(2026, 11, 25), all_terms).label == "Autumn term 2026"
+        assert term_of(date(2026, 12, 28), all_terms).label == "Autumn term 2026"  # the holiday after it
+        assert term_of(date(2027, 1, 5), all_terms).label == "Spring term 2027"
+        assert due_for_review(package, date(2026, 11, 25), all_terms)
+        with pytest.raises(RuleBroken, match="impact"):
+            record_review(package, None, impact=" ", decision=ReviewDecision.MAINTAIN, reason="x", today=date(2026, 11, 25))
+        with pytest.raises(RuleBroken, match="reduce, maintain"):
+            record_review(package, None, impact="Reading improved", decision=None, reason="x", today=date(2026, 11, 25))
+        record_review(package, None, impact="Reading improved", decision=ReviewDecision.REDUCE, reason="Secure now",
+                      today=date(2026, 11, 25))
+        db.session.commit()
+        assert not due_for_review(package, date(2026, 12, 18), all_terms)
+        assert due_for_review(package, date(2027, 1, 5), all_terms)  # a new term
+
+
+def test_the_adviser_reviews_impact_and_the_la_admin_sees_what_is_due(app, client, sign_in, school):
+    package_id, _ = _applied(app, school["id"])
+    with app.app_context():
+        _term_dates()
+        db.session.commit()
+    sign_in("admin@example.org")
+    page = text_of(client.get("/support/commissioning?due=1"))
+    assert "Brookside Primary School" in page and "Due for review" in page and "Autumn term 2026" in page
+    sign_in("adviser@example.org")
+    url = f"/schools/{school['id']}/support/{package_id}/review"
+    refused = client.post(url, data={"impact": "Phonics groups now run daily", "reason": ""})
+    assert "Choose reduce, maintain" in text_of(refused) and "Phonics groups now run daily" in refused.get_data(as_text=True)
+    done = client.post(url, data={"impact": "Phonics groups now run daily", "decision": "maintain",
+                                  "reason": "Keep the support until the spring review"}, follow_redirects=True)
+    assert "The review of" in text_of(done) and "Maintain" in text_of(done) and "Keep the support" in text_of(done)
+    sign_in("admin@example.org")
+    assert "No packages due for review" in text_of(client.get("/support/commissioning?due=1"))
+    sign_in("head@example.org")
+    assert client.get(url).status_code == 403
+    sign_in("other.governor@example.org")
+    assert client.get(url).status_code == 404
+
+
+def test_activities_due_show_on_the_advisers_home_page(app, client, sign_in, school):
+    _applied(app, school["id"])  # its activity is due 23 November 2026: overdue on the 25th
+    sign_in("adviser@example.org")
+    home = text_of(client.get("/"))
+    assert "Support activities due" in home and "Overdue Statement of action Brookside Primary School" in home
+    sign_in("head@example.org")
+    assert "Support activities due" not in text_of(client.get("/"))

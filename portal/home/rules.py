@@ -53,3 +53,20 @@ def self_evaluations_to_act_on(user):
         .options(selectinload(SelfEvaluation.school))
         .order_by(SelfEvaluation.submitted_at, SelfEvaluation.created_at)
     ).all()
+
+
+def support_due_for(user, today, within_days=14):
+    """Support activities not done and due within a fortnight (or overdue) at the schools this person advises (every
+    school for the LA admin), soonest first: [activity]."""
+    from portal.access import is_la_admin
+    from portal.support.rules import activities_due
+
+    if is_la_admin(user):
+        school_ids = list(db.session.scalars(select(School.id).where(School.active.is_(True))))
+    else:
+        school_ids = list(db.session.scalars(select(SchoolRole.school_id).where(SchoolRole.user_id == user.id,
+                                                                                SchoolRole.role == Role.ADVISER)))
+    if not school_ids:
+        return []
+    due = [activity for activities in activities_due(school_ids, today, within_days).values() for activity in activities]
+    return sorted(due, key=lambda activity: (activity.due_on, activity.package.school.name))

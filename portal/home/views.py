@@ -5,6 +5,7 @@ from portal.access import is_la_admin, signed_in
 from portal.comments.rules import open_comments_for
 from portal.evidence.rules import queries_to_answer, verification_summary
 from portal.categories.rules import round_work_for
+from portal.home.rules import support_due_for
 from portal.home import bp
 from portal.minutes.rules import minutes_awaiting_confirmation_by, open_actions_for, reviews_without_governing_body_date
 from portal import clock
@@ -36,6 +37,7 @@ def index():
         "without_governing_body": reviews_without_governing_body_date() if is_la_admin(current_user) else [],
         "today": clock.today(),
         "categorisation": round_work_for(current_user),
+        "support_due": support_due_for(current_user, clock.today()),
     }
     if is_la_admin(current_user):
         context["counts"] = la_overview_counts()

@@ -9,7 +9,7 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringF
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.forms_common import GovDateField, require_date
-from portal.support.models import OffsetUnit, Payer, Provider, Repeat
+from portal.support.models import OffsetUnit, Payer, Provider, Repeat, ReviewDecision
 from portal.support.money import format_pence, parse_days, parse_money
 
 TEXT_LIMIT = 10_000
@@ -150,3 +150,16 @@ class UseForm(FlaskForm):
                            invalid_message="Date done must be a real date")
     confirm_over = BooleanField("I confirm more days were used than were allocated", widget=GovCheckboxInput())
     save = SubmitField("Save", widget=GovSubmitInput())
+
+
+class ReviewForm(FlaskForm):
+    """The termly impact review of a package."""
+
+    impact = TextAreaField("What impact has the support had?", widget=GovTextArea(),
+                           description="What has changed for pupils and leaders since the last review, and the evidence.",
+                           validators=[Optional(), Length(max=TEXT_LIMIT, message=f"Impact must be {TEXT_LIMIT:,} characters or fewer")])
+    decision = RadioField("Decision", widget=GovRadioInput(), validators=[Optional()], coerce=_enum_or_none(ReviewDecision),
+                          choices=[(d.value, d.label) for d in ReviewDecision])
+    reason = TextAreaField("Why", widget=GovTextArea(),
+                           validators=[Optional(), Length(max=TEXT_LIMIT, message=f"Why must be {TEXT_LIMIT:,} characters or fewer")])
+    submit = SubmitField("Record the review", widget=GovSubmitInput())

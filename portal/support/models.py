@@ -146,6 +146,8 @@ class SupportPackage(db.Model):
     created_by = relationship("User")
     activities = relationship("SupportActivity", back_populates="package", cascade="all, delete-orphan",
                               order_by="[SupportActivity.position, SupportActivity.id]")
+    reviews = relationship("SupportReview", back_populates="package", cascade="all, delete-orphan",
+                           order_by="[SupportReview.reviewed_on, SupportReview.id]")
 
     @property
     def audit_school_id(self):
@@ -218,3 +220,44 @@ class SupportActivity(_When, db.Model):
 
     def is_overdue(self, today: date) -> bool:
         return self.done_on is None and self.due_on is not None and self.due_on < today
+
+
+class ReviewDecision(enum.Enum):
+    """What a termly impact review decides for the package, as Birmingham's commissioners put it."""
+
+    REDUCE = "reduce"
+    MAINTAIN = "maintain"
+    ESCALATE = "escalate"
+    CHANGE = "change"
+
+    @property
+    def label(self):
+        return {"reduce": "Reduce", "maintain": "Maintain", "escalate": "Escalate", "change": "Change"}[self.value]
+
+    @property
+    def colour(self):
+        return {"reduce": "green", "maintain": "blue", "escalate": "red", "change": "purple"}[self.value]
+
+
+class SupportReview(db.Model):
+    """The adviser's termly review of a package's impact, and the decision taken. Kept: the history is the record."""
+
+    __tablename__ = "support_review"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("support_package.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    reviewed_on: Mapped[date]
+    impact: Mapped[str] = mapped_column(Text)
+    decision: Mapped[ReviewDecision] = mapped_column(stored_enum(ReviewDecision, "support_review_decision", 20))
+    reason: Mapped[str] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
+
+    package = relationship("SupportPackage", back_populates="reviews")
+    reviewed_by = relationship("User")
+
+    @property
+    def audit_school_id(self):
+        return self.school_id

@@ -146,7 +146,8 @@ def copy_ready_made(data):
 
 def school_packages(school):
     return db.session.scalars(select(SupportPackage).where(SupportPackage.school_id == school.id)
-                              .options(selectinload(SupportPackage.activities), selectinload(SupportPackage.template))
+                              .options(selectinload(SupportPackage.activities), selectinload(SupportPackage.template),
+                                       selectinload(SupportPackage.reviews))
                               .order_by(SupportPackage.trigger_on.desc(), SupportPackage.id.desc())).all()
 
 
@@ -257,7 +258,8 @@ def record_use(activity, *, days_used, cost_spent_pence=None, done_on=None, conf
 
 def activities_due(school_ids, today, within_days=14) -> dict[int, list[SupportActivity]]:
     """{school_id: [activities not done and due by ``today + within_days``, overdue ones included, soonest first]}
-    for every id given (an empty list when none), in one statement whatever the number of schools."""
+    for every id given (an empty list when none), in three statements (with packages and schools) whatever the
+    number of schools."""
     found = {school_id: [] for school_id in school_ids}
     if not found:
         return found
@@ -265,6 +267,7 @@ def activities_due(school_ids, today, within_days=14) -> dict[int, list[SupportA
         select(SupportActivity).where(SupportActivity.school_id.in_(list(found)), SupportActivity.done_on.is_(None),
                                       SupportActivity.due_on.is_not(None),
                                       SupportActivity.due_on <= today + timedelta(days=within_days))
+        .options(selectinload(SupportActivity.package).selectinload(SupportPackage.school))
         .order_by(SupportActivity.school_id, SupportActivity.due_on, SupportActivity.id)
     ).all()
     for activity in activities:
