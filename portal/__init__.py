@@ -79,6 +79,7 @@ def create_app(test_config=None):
     from portal.schools import bp as schools_bp
     from portal.schools import views as _school_views  # noqa: F401
     from portal.schools import chart_views as _school_chart_views  # noqa: F401
+    from portal.schools import timeline_views as _school_timeline_views  # noqa: F401
     from portal.categories import bp as categories_bp
     from portal.categories import import_views as _category_import_views  # noqa: F401
     from portal.categories import round_views as _category_round_views  # noqa: F401

@@ -63,3 +63,17 @@ def xlsx_response(title, filters, columns, rows):
 def table_response(kind, title, filters, columns, rows):
     """``kind`` "csv" or "xlsx"; ``rows`` plain values (text, numbers, dates)."""
     return (xlsx_response if kind == "xlsx" else csv_response)(title, filters, columns, rows)
+
+
+def filters_in_words(args, fields, default_sort="name"):
+    """[(label, value in words)] of the filters in use, for a download's heading.
+
+    ``fields``: [(name, label, [(value, text)])]; a value without options (a search) is shown as typed, and the
+    default sort is not worth saying."""
+    named = []
+    for name, label, options in fields:
+        value = args.get(name, "")
+        if not value or (name == "sort" and value == default_sort):
+            continue
+        named.append((label, dict(options).get(value, value)))
+    return named

@@ -65,20 +65,19 @@ def import_mapping(upload_id):
         columns.pop(form.urn_column.data, None)
         try:
             result = preview(sheet, form.urn_column.data, columns, indicators)
-            if form.confirm.data:
-                if result.unmatched and not form.leave_out_unmatched.data:
-                    raise SpreadsheetRefused(f"{len(result.unmatched)} row(s) match no school in the portal: tick the box "
-                                             "to leave them out, or correct their URNs and upload again", column=None)
-                data_import, result = apply(sheet, name, form.urn_column.data, columns, indicators, current_user)
+        except SpreadsheetRefused as problem:
+            form.urn_column.errors = list(form.urn_column.errors) + [problem.message]
+        else:
+            if form.confirm.data and result.unmatched and not form.leave_out_unmatched.data:
+                form.leave_out_unmatched.errors = list(form.leave_out_unmatched.errors) + [
+                    f"{len(result.unmatched)} row(s) match no school in the portal: tick the box to leave them out, "
+                    "or correct their URNs and upload again"]
+            elif form.confirm.data:
+                data_import = apply(sheet, result, form.urn_column.data, columns, current_user)
                 db.session.commit()
                 forget_upload(name)
                 flash(f"Imported {data_import.figures} figures for {data_import.schools} schools from {sheet.filename}.",
                       "success")
                 return redirect(url_for("categories.import_upload"))
-        except SpreadsheetRefused as problem:
-            db.session.rollback()
-            target = form.leave_out_unmatched if "tick the box" in problem.message else form.urn_column
-            target.errors = list(target.errors) + [problem.message]
-            result = result if "tick the box" in problem.message else None
     return render_template("categories/import_mapping.html", form=form, sheet=sheet, indicators=indicators, result=result,
                            upload_id=upload_id)

@@ -89,6 +89,7 @@ def remembered_mapping(headers):
 @dataclass
 class FigureChange:
     school: School
+    indicator_key: str
     indicator_name: str
     column: str
     before: float | None
@@ -134,28 +135,25 @@ def preview(sheet, urn_column, columns: dict, indicators):
             if value is None:
                 result.blanks += 1
                 continue
-            result.changes.append(FigureChange(school, names[key], header, existing.get((school.id, key)), value))
+            result.changes.append(FigureChange(school, key, names[key], header, existing.get((school.id, key)), value))
     result.changes.sort(key=lambda c: (c.school.name, c.column))
     return result
 
 
-def apply(sheet, upload_name, urn_column, columns: dict, indicators, user):
-    """Write every figure of the preview in one transaction (the caller commits); returns the DataImport."""
-    result = preview(sheet, urn_column, columns, indicators)
+def apply(sheet, result: Preview, urn_column, columns: dict, user):
+    """Write every figure of a preview in one transaction (the caller commits); returns the DataImport."""
     data_import = DataImport(filename=sheet.filename, mapping={"urn_column": urn_column, "columns": columns},
                              schools=result.schools, figures=len(result.changes), imported_by=user)
     db.session.add(data_import)
-    keys = {i.name: i.key for i in indicators}
     existing = {(f.school_id, f.indicator_key): f for f in db.session.scalars(
         select(SchoolFigure).where(SchoolFigure.school_id.in_({c.school.id for c in result.changes})))}
     for change in result.changes:
-        key = keys[change.indicator_name]
-        figure = existing.get((change.school.id, key))
+        figure = existing.get((change.school.id, change.indicator_key))
         if figure is None:
-            figure = SchoolFigure(school_id=change.school.id, indicator_key=key)
+            figure = SchoolFigure(school_id=change.school.id, indicator_key=change.indicator_key)
             db.session.add(figure)
-            existing[(change.school.id, key)] = figure
+            existing[(change.school.id, change.indicator_key)] = figure
         figure.column, figure.value, figure.data_import = change.column, change.after, data_import
     record("figures-imported", f"Imported {len(result.changes)} figures for {result.schools} schools from {sheet.filename}"
            + (f"; {len(result.unmatched)} rows matched no school" if result.unmatched else ""))
-    return data_import, result
+    return data_import

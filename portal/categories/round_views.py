@@ -27,8 +27,8 @@ from portal.categories.rules import (
     unmoderated,
 )
 from portal.categories.signals import signals_for, suggest
-from portal.errors_domain import RuleBroken, attach_to_form
-from portal.exports import table_response
+from portal.errors_domain import RuleBroken, attach_to_form, rule_for
+from portal.exports import filters_in_words, table_response
 from portal.extensions import db, htmx
 from portal.schools.models import PHASES, Role, School, SchoolRole
 
@@ -54,15 +54,11 @@ def _round_or_404(round_id):
 def round_new():
     form = RoundForm()
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "name") as outcome:
             categorisation_round = start_round(name=form.name.data, opens_on=form.opens_on.data,
                                                proposals_due_on=form.proposals_due_on.data,
                                                moderation_on=form.moderation_on.data)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "name")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"{categorisation_round.name} is open: advisers can propose a category for each of their schools.", "success")
             return redirect(url_for("categories.moderation", round_id=categorisation_round.id))
     return render_template("categories/round_form.html", form=form)
@@ -122,11 +118,7 @@ MODERATION_COLUMNS = ["School", "URN", "Phase", "Adviser", "Last category", "Pro
 def _moderation_export(round_id, kind):
     categorisation_round = _round_or_404(round_id)
     rows = _moderation_table(categorisation_round, request.args)
-    choices = {name: dict(options) for name, _, options in _filters(categorisation_round)}
-    named = [(label, choices[name].get(request.args[name], request.args[name]))
-             for name, label, _ in _filters(categorisation_round) if request.args.get(name) and not (name == "sort" and request.args[name] == "name")]
-    if request.args.get("q"):
-        named.insert(0, ("Name or URN", request.args["q"]))
+    named = filters_in_words(request.args, [("q", "Name or URN", [])] + _filters(categorisation_round))
 
     def values(row):
         proposal = row.proposal
@@ -219,7 +211,7 @@ def moderate(round_id, school_id):
     categories = categorisation_round.version.categories
     form.category_id.choices = [("", "Choose a category")] + [(str(c.id), c.label) for c in categories]
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "decision") as outcome:
             if form.decision.data == "agree":
                 if proposal is None:
                     raise RuleBroken("The adviser has not proposed a category yet: choose one and say why", "decision")
@@ -230,11 +222,7 @@ def moderate(round_id, school_id):
                                   reason=form.reason.data or "")
                 db.session.flush()
                 notify.proposal_changed(proposal)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "decision")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"{school.name}: {proposal.agreed_category.label} {'agreed' if form.decision.data == 'agree' else 'decided'}.",
                   "success")
             return redirect(url_for("categories.moderation", round_id=round_id))
@@ -266,16 +254,12 @@ def round_publish(round_id):
     categorisation_round = _round_or_404(round_id)
     form = PublishRoundForm()
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "confirm") as outcome:
             entries = publish_round(categorisation_round, current_user, clock.today())
             db.session.flush()
             for entry in entries:
                 notify.tell_school(entry)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "confirm")
-        else:
-            db.session.commit()
+        if outcome.ok:
             letters = sum(1 for e in entries if e.letter_sent)
             flash(f"{categorisation_round.name} is published: {len(entries)} schools can see their category"
                   + (f", and {letters} letter(s) have gone to headteachers and chairs of governors." if letters else "."),

@@ -27,7 +27,7 @@ from portal.categories.schemes import (
     save_letter,
     scheme_from_data,
 )
-from portal.errors_domain import RuleBroken, attach_to_form
+from portal.errors_domain import RuleBroken, rule_for
 from portal.extensions import db
 from portal.versioning import locked_redirect
 
@@ -49,15 +49,10 @@ def _locked(version):
 
 
 def _try(form, default_field, change, done):
-    """Run a rule; on success commit and return ``done()``, on refusal roll back and show why on the form."""
-    try:
+    """Run a rule for the form; on success return ``done(result)``, on refusal None (the form shows why)."""
+    with rule_for(form, default_field) as outcome:
         result = change()
-    except RuleBroken as problem:
-        db.session.rollback()
-        attach_to_form(form, problem, default_field)
-        return None
-    db.session.commit()
-    return done(result)
+    return done(result) if outcome.ok else None
 
 
 @bp.route("")

@@ -10,7 +10,7 @@ from portal.categories.forms import ChangeCategoryForm
 from portal.categories.models import SchoolCategory
 from portal.categories.rules import change_between_rounds, current_entry, history, movement, open_round, proposal_for
 from portal.categories.schemes import current_version
-from portal.errors_domain import RuleBroken, attach_to_form
+from portal.errors_domain import rule_for
 from portal.extensions import db
 from portal.pdf import pdf_response
 
@@ -69,17 +69,13 @@ def change_category(school):
     form = ChangeCategoryForm(data={"effective_on": clock.today()} if request.method == "GET" else None)
     form.category_id.choices = [(str(c.id), c.label) for c in version.categories]
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "category_id") as outcome:
             entry = change_between_rounds(school, current_user, category_id=int(form.category_id.data),
                                           reason=form.reason.data or "", effective_on=form.effective_on.data,
                                           today=clock.today())
             db.session.flush()
             notify.tell_school(entry)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "category_id")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"{school.name} is now in {entry.category.label}."
                   + (" The letter has gone to the headteacher and chair of governors." if entry.letter_sent else ""),
                   "success")

@@ -118,8 +118,8 @@ def _deadlines(signals, school, today):
                                       has_evidence=meeting.id in with_evidence):
             if item.overdue:
                 signals.overdue.append((item.what, item.due_on, meeting))
-    _, not_verified = schools_not_verified_this_half_term(today=today)
-    signals.not_verified = any(other.id == school.id for other in not_verified)
+    _, not_verified = schools_not_verified_this_half_term(today=today, school_ids=[school.id])
+    signals.not_verified = bool(not_verified)
 
 
 def _challenges(signals, school):

@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from portal.categories import rules, schemes
 from portal.categories.imports import apply as import_figures
 from portal.categories.imports import importable_indicators
+from portal.categories.imports import preview as preview_figures
 from portal.categories.models import Rating
 from portal.categories.signals import signals_for, suggest
 from portal.categories.spreadsheet import read_sheet
@@ -283,8 +284,8 @@ def _import_figures(version, schools, admin, levels, number, dates):
         writer.writerow([school.urn, *figures])
     filename = f"school-figures-{dates.name.lower().replace(' ', '-')}.csv"
     sheet = read_sheet(filename, out.getvalue().encode("utf-8"))
-    data_import, _ = import_figures(sheet, filename, "URN", {indicator.name: indicator.key for indicator in indicators},
-                                    indicators, admin)
+    columns = {indicator.name: indicator.key for indicator in indicators}
+    data_import = import_figures(sheet, preview_figures(sheet, "URN", columns, indicators), "URN", columns, admin)
     db.session.flush()
     return data_import
 

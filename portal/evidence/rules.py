@@ -161,10 +161,10 @@ def decisions_during_visits(user, is_admin=False, limit=20):
     return db.session.scalars(query).all()
 
 
-def schools_not_verified_this_half_term(user=None, today=None):
+def schools_not_verified_this_half_term(user=None, today=None, school_ids=None):
     """Schools with an agreed plan whose adviser has made no verification decision this half term.
 
-    ``user`` limits it to the schools they advise; None means every school (the LA overview).
+    ``user`` limits it to the schools they advise, ``school_ids`` to those schools; neither means every school.
     Returns (half term or None, [school]).
     """
     half_term = half_term_on(today or clock.today())
@@ -176,6 +176,8 @@ def schools_not_verified_this_half_term(user=None, today=None):
     query = select(School).where(School.active.is_(True), active_plan, ~verified).order_by(School.name)
     if user is not None:
         query = query.where(School.id.in_(_advised_school_ids(user)))
+    if school_ids is not None:
+        query = query.where(School.id.in_(list(school_ids)))
     return half_term, db.session.scalars(query).all()
 
 

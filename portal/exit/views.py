@@ -7,7 +7,7 @@ from flask_login import current_user
 from portal import clock
 from portal.access import la_admin_required, may_approve_exit, may_run_reviews, may_view_school, school_access
 from portal.categories.rules import current_entry
-from portal.errors_domain import RuleBroken, attach_to_form
+from portal.errors_domain import RuleBroken, attach_to_form, rule_for
 from portal.exit import bp, criteria_bp, notify, rules
 from portal.exit.forms import AnswerForm, CriterionForm, DecisionForm, EmptyForm, RecommendForm
 from portal.exit.models import ChecklistStatus
@@ -23,9 +23,9 @@ def criterion_or_404(criterion_id):
     return criterion
 
 
-@criteria_bp.route("")
+@criteria_bp.route("", endpoint="index")
 @la_admin_required
-def index():
+def criteria_index():
     return render_template("exit/criteria.html", criteria=rules.all_criteria(), form=EmptyForm(),
                            ready_made=rules.ready_made())
 
@@ -60,13 +60,9 @@ def edit(exit_criterion_id):
 def _criterion_form(criterion):
     form = CriterionForm(obj=criterion)
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "title") as outcome:
             saved = rules.save_criterion(criterion, title=form.title.data, meaning=form.meaning.data or "")
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "title")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"“{saved.title}” saved.", "success")
             return redirect(url_for("exit_criteria.index", _anchor=f"criterion-{saved.id}"))
     return render_template("exit/criterion_form.html", form=form, criterion=criterion)
@@ -175,14 +171,10 @@ def answer(school, checklist_id, answer_id):
     form = AnswerForm(data={"answer": row.answer, "note": row.note, "evidence": [link.value for link in held]})
     form.evidence.choices = [(link.value, link.value) for link in offered]
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "answer") as outcome:
             rules.answer_criterion(checklist, row, current_user, value=form.answer.data, note=form.note.data or "",
                                    evidence=form.evidence.data or [], offered=offered)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "answer")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"“{row.title}”: {row.answer.label.lower()}.", "success")
             return _to_checklist(school, checklist, f"answer-{row.id}")
     return render_template("exit/answer_form.html", school=school, checklist=checklist, row=row, form=form,
@@ -224,7 +216,7 @@ def decide(school, checklist_id):
         return _to_checklist(school, checklist)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "outcome") as outcome:
             if form.outcome.data == "approve":
                 decision, entry = rules.approve(checklist, current_user, reason=form.reason.data or "",
                                                 terms=form.terms.data or rules.DEFAULT_LIGHT_TOUCH_TERMS)
@@ -232,11 +224,7 @@ def decide(school, checklist_id):
             else:
                 decision = rules.decline(checklist, current_user, reason=form.reason.data or "")
                 notify.exit_declined(checklist, decision)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "outcome")
-        else:
-            db.session.commit()
+        if outcome.ok:
             if checklist.status == ChecklistStatus.APPROVED:
                 flash(f"Exit approved: {school.name} is now in {entry.category.label}, with light-touch monitoring until "
                       f"{checklist.light_touch_ends_on.day} {checklist.light_touch_ends_on:%B %Y}.", "success")

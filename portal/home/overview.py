@@ -224,10 +224,9 @@ def _verification(rows, ids, today, half_term, closures):
     due = verification_due_on(half_term, closures)
     if today <= due:
         return
-    _, schools = schools_not_verified_this_half_term(None, today)
+    _, schools = schools_not_verified_this_half_term(None, today, school_ids=ids)
     for school in schools:
-        if school.id in rows:
-            rows[school.id].overdue.append(Overdue("verification", due))
+        rows[school.id].overdue.append(Overdue("verification", due))
 
 
 # --- which schools, filters and sort --------------------------------------------------------------------

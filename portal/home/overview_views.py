@@ -8,7 +8,7 @@ from portal import clock
 from portal.access import is_la_admin, may_view_school, school_access, signed_in
 from portal.categories.paging import ListPagination
 from portal.categories.schemes import current_version
-from portal.exports import table_response
+from portal.exports import filters_in_words, table_response
 from portal.extensions import db, htmx
 from portal.home import bp
 from portal.home.overview import (
@@ -61,7 +61,8 @@ def overview(user, args, today):
     rows = filter_rows([r for r in all_rows if shown_ids is None or r.school.id in shown_ids], category_key=filters["category"],
                        overdue_kind=filters["overdue"], movement_word=filters["movement"])
     return {"caption": caption, "rows": sort_rows(rows, filters["sort"]), "counts": category_counts(all_rows),
-            "filters": filters, "choices": _choices(all_rows, school_ids is None), "total": len(all_rows)}
+            "filters": filters, "choices": _choices(all_rows, school_ids is None), "total": len(all_rows),
+            "without_adviser": sum(1 for row in all_rows if not row.school.advisers)}
 
 
 def _choices(rows, whole_la):
@@ -87,13 +88,8 @@ FILTER_LABELS = {"q": "Name or URN", "phase": "Phase", "adviser": "Adviser", "ca
 
 def named_filters(context):
     """[(label, value in words)] of the filters in use, for the file."""
-    named = []
-    for key, value in context["filters"].items():
-        if not value or (key == "sort" and value == "name"):
-            continue
-        words = dict(context["choices"].get(key, [])).get(value, value)
-        named.append((FILTER_LABELS[key], words))
-    return named
+    return filters_in_words(context["filters"], [(name, label, context["choices"].get(name, []))
+                                                 for name, label in FILTER_LABELS.items()])
 
 
 COLUMNS = ["School", "URN", "Phase", "Adviser", "Category", "Movement", "Open intervention", "Latest inspection", "Inspected on",

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -22,16 +22,6 @@ def schools_with_roles(user):
     for membership in memberships:
         grouped[membership.school].append(membership.role)
     return list(grouped.items())
-
-
-def la_overview_counts():
-    """Totals for the LA admin's overview: schools, schools without an adviser."""
-    total = db.session.scalar(select(func.count()).select_from(School).where(School.active.is_(True)))
-    with_adviser = select(SchoolRole.school_id).where(SchoolRole.role == Role.ADVISER)
-    without_adviser = db.session.scalar(
-        select(func.count()).select_from(School).where(School.active.is_(True), School.id.not_in(with_adviser))
-    )
-    return {"schools": total, "without_adviser": without_adviser}
 
 
 def self_evaluations_to_act_on(user):

@@ -13,7 +13,7 @@ from portal.meetings.rules import due_for
 from portal.schools.models import Role
 from portal.visits.rules import notes_to_act_on, schools_not_visited_this_half_term
 from portal.home.overview_views import overview, overview_page
-from portal.home.rules import la_overview_counts, schools_with_roles, self_evaluations_to_act_on
+from portal.home.rules import schools_with_roles, self_evaluations_to_act_on
 from portal.extensions import htmx
 
 
@@ -39,8 +39,6 @@ def index():
         "categorisation": round_work_for(current_user),
         "support_due": support_due_for(current_user, clock.today()),
     }
-    if is_la_admin(current_user):
-        context["counts"] = la_overview_counts()
     context["overview"] = overview(current_user, request.args, context["today"])
     if context["overview"] is not None:
         context["page"] = overview_page(context["overview"])

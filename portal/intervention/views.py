@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.access import may_record_intervention, may_view_school, school_access
-from portal.errors_domain import RuleBroken, attach_to_form
+from portal.errors_domain import RuleBroken, attach_to_form, rule_for
 from portal.evidence import rules as evidence_rules
 from portal.evidence.forms import FILES_HINT
 from portal.evidence.models import EvidenceFile
@@ -93,14 +93,10 @@ def edit(school, step_id):
     form = StepForm(data={"kind": step.kind, "description": step.description, "issued_on": step.issued_on,
                           "compliance_due_on": step.compliance_due_on})
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "kind") as outcome:
             rules.change_step(step, kind=form.kind.data, description=form.description.data or "", issued_on=form.issued_on.data,
                               compliance_due_on=form.compliance_due_on.data)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "kind")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"{step.title}: changes saved.", "success")
             return _to_record(school, step)
     return render_template("intervention/step_form.html", school=school, form=form, step=step, kept=())
@@ -112,14 +108,10 @@ def respond(school, step_id):
     step = step_or_404(school, step_id)
     form = ResponseForm(data={"response_received_on": step.response_received_on, "outcome": step.outcome, "status": step.status})
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "status") as outcome:
             rules.record_response(step, status=form.status.data, outcome=form.outcome.data or "",
                                   response_received_on=form.response_received_on.data)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "status")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"{step.title}: {step.status.label.lower()}.", "success")
             return _to_record(school, step)
     return render_template("intervention/response_form.html", school=school, form=form, step=step)

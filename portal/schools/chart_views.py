@@ -70,8 +70,3 @@ def summary_pdf(school):
         charts["rag"] = Markup(render_svg(data.rag.chart))
     return pdf_response(render_template("schools/summary.html", summary=data, charts=charts),
                         f"{school.name} summary {data.today.isoformat()}.pdf")
-
-
-# The school's timeline has a module of its own; importing it here registers its view on the blueprint (this module is
-# imported by create_app in portal/__init__.py, which the timeline does not touch).
-from portal.schools import timeline_views as _timeline_views  # noqa: E402, F401

@@ -5,8 +5,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.access import la_admin_required, may_record_support, school_access
-from portal.errors_domain import RuleBroken, attach_to_form
-from portal.extensions import db
+from portal.errors_domain import rule_for
 from portal.support import bp
 from portal.support.forms import ReviewForm
 from portal.support.reviews import commissioning, record_review
@@ -19,14 +18,10 @@ def review(school, package_id):
     package = package_or_404(school, package_id)
     form = ReviewForm()
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "impact") as outcome:
             record_review(package, current_user, impact=form.impact.data or "", decision=form.decision.data,
                           reason=form.reason.data or "", today=clock.today())
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "impact")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"The review of {package.name} is recorded.", "success")
             return redirect(url_for("support.index", school_id=school.id, _anchor=f"package-{package.id}"))
     return render_template("support/review_form.html", school=school, package=package, form=form)

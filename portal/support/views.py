@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.access import la_admin_required, may_manage_support, may_record_support, may_view_school, school_access
-from portal.errors_domain import RuleBroken, attach_to_form
+from portal.errors_domain import RuleBroken, attach_to_form, rule_for
 from portal.extensions import db
 from portal.support import bp, rules
 from portal.support.forms import ActivityForm, ApplyForm, PackageForm, TemplateActivityForm, TemplateForm, UseForm
@@ -82,15 +82,11 @@ def _template_form(template):
     if template and template.category_key and template.category_key not in dict(form.category_key.choices):
         form.category_key.choices.append((template.category_key, f"{template.category_key} (not in the current scheme)"))
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "name") as outcome:
             template = rules.save_template(template, name=form.name.data, category_key=form.category_key.data or "",
                                            description=form.description.data or "")
             db.session.flush()
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "name")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"{template.name} saved.", "success")
             return redirect(url_for("support.template_show", template_id=template.id))
     return render_template("support/template_form.html", form=form, template=template)
@@ -125,13 +121,9 @@ def _template_activity_form(template, activity):
         data["cost"] = activity.cost_pence
     form = TemplateActivityForm(data=data)
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "what") as outcome:
             activity = rules.save_template_activity(template, activity, **_activity_fields(form))
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "what")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash("Activity saved.", "success")
             return redirect(url_for("support.template_show", template_id=template.id, _anchor=f"activity-{activity.id}"))
     return render_template("support/template_activity_form.html", form=form, template=template, activity=activity)
@@ -186,15 +178,11 @@ def apply(school):
     form.template_id.choices = [(t.id, t.name + (f" (for {names.get(t.category_key, t.category_key)})" if t.category_key else ""))
                                 for t in templates]
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "template_id") as outcome:
             package = rules.apply_template(school, rules.load_template(form.template_id.data), current_user,
                                            trigger_on=form.trigger_on.data, trigger_label=form.trigger_label.data or "",
                                            sla_agreed_on=form.sla_agreed_on.data)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "template_id")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"{package.name} applied: {len(package.activities)} activities.", "success")
             return _to_package(school, package)
     return render_template("support/apply.html", school=school, form=form, templates=templates)
@@ -207,14 +195,10 @@ def package_edit(school, package_id):
     form = PackageForm(data={"trigger_label": package.trigger_label, "trigger_on": package.trigger_on,
                              "sla_agreed_on": package.sla_agreed_on})
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "trigger_on") as outcome:
             moved = rules.change_package(package, trigger_on=form.trigger_on.data, trigger_label=form.trigger_label.data or "",
                                          sla_agreed_on=form.sla_agreed_on.data)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "trigger_on")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"{package.name}: changes saved." + (f" {moved} activit{'y' if moved == 1 else 'ies'} not yet done moved."
                                                       if moved else ""), "success")
             return _to_package(school, package)
@@ -227,16 +211,12 @@ def activity_new(school, package_id):
     package = package_or_404(school, package_id)
     form = ActivityForm(data={"payer": Payer.SCHOOL})
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "what") as outcome:
             activity = rules.add_bespoke_activity(
                 package, what=form.what.data or "", purpose=form.purpose.data or "", due_on=form.due_on.data,
                 who=form.who.data or "", provider=form.provider.data, provider_name=form.provider_name.data or "",
                 days_allocated=form.days_allocated.data, cost_committed_pence=form.cost_committed.data, payer=form.payer.data)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "what")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash("Activity added to the package.", "success")
             return _to_package(school, package, activity)
     return render_template("support/activity_form.html", school=school, form=form, package=package, activity=None)
@@ -254,16 +234,12 @@ def activity_edit(school, package_id, activity_id):
     if activity.offset_count is not None:
         del form.due_on  # it follows the trigger
     if form.validate_on_submit():
-        try:
+        with rule_for(form, "what") as outcome:
             rules.change_activity(activity, what=form.what.data or "", purpose=form.purpose.data or "", who=form.who.data or "",
                                   provider=form.provider.data, provider_name=form.provider_name.data or "",
                                   days_allocated=form.days_allocated.data, cost_committed_pence=form.cost_committed.data,
                                   payer=form.payer.data, due_on=form.due_on.data if "due_on" in form else None)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "what")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash("Activity saved.", "success")
             return _to_package(school, package, activity)
     return render_template("support/activity_form.html", school=school, form=form, package=package, activity=activity)
