@@ -25,8 +25,15 @@ def _category_choices():
     return [("", "Any category")] + ([(c.key, c.label) for c in version.categories] if version else [])
 
 
+class _CategoryNames(dict):
+    """Category labels by key; a key the scheme in use does not have (a ready-made template's) says so in words."""
+
+    def __missing__(self, key):
+        return f"a category the scheme in use does not have ({key})"
+
+
 def _category_names():
-    return {key: label for key, label in _category_choices() if key}
+    return _CategoryNames((key, label) for key, label in _category_choices() if key)
 
 
 def template_or_404(template_id):
@@ -175,7 +182,7 @@ def apply(school):
     templates = rules.all_templates()
     form = ApplyForm()
     names = _category_names()
-    form.template_id.choices = [(t.id, t.name + (f" (for {names.get(t.category_key, t.category_key)})" if t.category_key else ""))
+    form.template_id.choices = [(t.id, t.name + (f" (for {names[t.category_key]})" if t.category_key else ""))
                                 for t in templates]
     if form.validate_on_submit():
         with rule_for(form, "template_id") as outcome:
