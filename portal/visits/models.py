@@ -7,8 +7,9 @@ updated or deleted: ``portal.visits.guard`` refuses it at the model layer.
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, stored_enum
@@ -90,10 +91,14 @@ class Visit(db.Model):
     response_due_on: Mapped[date | None]
     final_at: Mapped[datetime | None]
     final_reason: Mapped[FinalReason | None] = mapped_column(stored_enum(FinalReason, "notes_final_reason"))
+    # The support activity this visit delivered, and the days of the adviser's time it used (counted in its days used).
+    support_activity_id: Mapped[int | None] = mapped_column(ForeignKey("support_activity.id", ondelete="SET NULL"), index=True)
+    support_days: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
 
     school = relationship("School")
     plan = relationship("Plan")
     adviser = relationship("User")
+    support_activity = relationship("SupportActivity")
     versions = relationship("NotesVersion", back_populates="visit", order_by="NotesVersion.number")
     responses = relationship("AccuracyResponse", back_populates="visit", order_by="AccuracyResponse.responded_at")
     attachments = relationship("EvidenceFile", primaryjoin="Visit.id == foreign(EvidenceFile.visit_id)",
