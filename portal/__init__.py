@@ -65,6 +65,8 @@ def create_app(test_config=None):
     from portal.inspections import bp as inspections_bp
     from portal.inspections import views as _inspection_views  # noqa: F401
     from portal.meetings import bp as meetings_bp
+    from portal.meetings import kinds_bp as meeting_kinds_bp
+    from portal.meetings import kind_views as _kind_views  # noqa: F401
     from portal.meetings import review_views as _review_views  # noqa: F401
     from portal.meetings import views as _meeting_views  # noqa: F401
     from portal.minutes import bp as minutes_bp
@@ -104,6 +106,7 @@ def create_app(test_config=None):
     app.register_blueprint(inspections_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(meeting_kinds_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(minutes_bp)
     app.register_blueprint(reminders_bp)

@@ -135,6 +135,14 @@ def _clean_database(app):
         # rows a test writes (TRUNCATE swaps every table's files). Ids keep counting up; no test relies on them.
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(text(f'DELETE FROM "{table.name}"'))
+        # The kinds of meeting every database starts with: back for the next test, as its migration adds them
+        # (a plain insert, not audited: no test should find audit entries it did not cause).
+        from portal.meetings.kinds import DEFAULT_KINDS
+        from portal.meetings.models import MeetingType
+
+        db.session.execute(MeetingType.__table__.insert(), [
+            {"key": key, "name": name, "description": "", "reviews_plan": reviews_plan, "active": True, "position": position}
+            for position, (key, name, reviews_plan) in enumerate(DEFAULT_KINDS)])
         db.session.commit()
 
 

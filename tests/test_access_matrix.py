@@ -31,6 +31,11 @@ EXPECTED = {
     "exit.answer": "school_runner",
     "exit.recommend": "school_runner",
     "exit.decide": "school_la_admin",
+    "meeting_kinds.index": "la_admin",
+    "meeting_kinds.new": "la_admin",
+    "meeting_kinds.edit": "la_admin",
+    "meeting_kinds.retire": "la_admin",
+    "meeting_kinds.by_category": "la_admin",
     "exit_criteria.index": "la_admin",
     "exit_criteria.ready_made": "la_admin",
     "exit_criteria.new": "la_admin",
@@ -115,7 +120,7 @@ EXPECTED = {
     "meetings.show": "school_member",
     "meetings.invitation": "school_member",
     "meetings.new": "school_runner",
-    "meetings.half_termly": "school_runner",
+    "meetings.schedule_year": "school_runner",
     "meetings.reschedule": "school_runner",
     "meetings.cancel": "school_runner",
     "meetings.agenda": "school_runner",
@@ -293,7 +298,6 @@ def place(app, world):
 
         from tests.test_meetings import YEAR as TERM_DATES
         from portal.meetings import rules as meeting_rules
-        from portal.meetings.models import MeetingKind
         from portal.plans import rules as plan_rules
         from portal.plans.models import PlanKind
         from portal.terms.models import ClosureDay
@@ -328,7 +332,7 @@ def place(app, world):
             plan_rules.save_criterion(priority, None, description="85% pass", milestones={})
             plans[school_id] = plan
             meetings[school_id] = meeting_rules.schedule_meeting(
-                school, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 10, 14), starts_at=time(16), ends_at=time(17),
+                school, None, kind="rap_review", meets_on=date(2026, 10, 14), starts_at=time(16), ends_at=time(17),
                 plan=plan, closures=frozenset())
             db.session.flush()
             stored = storage_for(app.config).save(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1000, display_name="a.pdf")
@@ -373,6 +377,7 @@ def place(app, world):
                         "comment_id": comments[school_id].id, "visit_id": visits[school_id].id, "number": 1,
                         "visit_file_id": visits[school_id].attachments[0].id, **category_ids,
                         "entry_id": category_ids["entries"][school_id], **intervention_ids[school_id],
+                        "meeting_type_id": meetings[school_id].kind.id,
                         **support_ids[school_id]}
             for school_id, evaluation in evaluations.items()
         }

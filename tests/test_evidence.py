@@ -13,7 +13,6 @@ from portal.evidence import rules
 from portal.evidence.models import Decision, EvidenceFile, EvidenceItem, EvidenceStatus
 from portal.extensions import db
 from portal.meetings import rules as meeting_rules
-from portal.meetings.models import MeetingKind
 from portal.plans import rules as plan_rules
 from portal.plans.models import PlanKind, PlanStatus
 from portal.schools.models import Role, School
@@ -49,7 +48,7 @@ def school(app, world):
         plan = plan_rules.create_plan(row, None, kind=PlanKind.RAP, title="RAP", academic_year=year)
         priority = plan_rules.save_priority(plan, None, title="Reading", description="")
         plan_rules.save_criterion(priority, None, description="85% reach the expected standard", milestones={})
-        meeting = meeting_rules.schedule_meeting(row, None, kind=MeetingKind.RAP_REVIEW,
+        meeting = meeting_rules.schedule_meeting(row, None, kind="rap_review",
                                                  meets_on=shift_working_days(clock.today(), 8),
                                                  starts_at=time(16), ends_at=time(17), plan=plan)
         db.session.commit()
@@ -212,7 +211,7 @@ def test_only_meetings_still_to_come_are_offered(app, client, sign_in, school):
     with app.app_context():
         row = db.session.get(School, school["id"])
         plan = plan_rules.load_plan(row, school["plan"])
-        when = {"kind": MeetingKind.RAP_REVIEW, "starts_at": time(16), "ends_at": time(17), "plan": plan}
+        when = {"kind": "rap_review", "starts_at": time(16), "ends_at": time(17), "plan": plan}
         held = meeting_rules.schedule_meeting(row, None, meets_on=shift_working_days(today, -3), **when)
         cancelled = meeting_rules.schedule_meeting(row, None, meets_on=shift_working_days(today, 12), **when)
         on_the_day = meeting_rules.schedule_meeting(row, None, meets_on=today, **when)

@@ -10,7 +10,7 @@ from portal.auth.models import User
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
 from portal.meetings import rules
-from portal.meetings.models import MeetingKind, Rag, ReviewMeeting
+from portal.meetings.models import Rag, ReviewMeeting
 from portal.plans import rules as plan_rules
 from portal.plans.models import PlanKind
 from portal.schools.models import Role, School
@@ -51,7 +51,7 @@ def _meeting(app, school, meets_on, **extra):
     with app.app_context():
         school_row = db.session.get(School, school["id"])
         plan = plan_rules.load_plan(school_row, school["plan"])
-        meeting = rules.schedule_meeting(school_row, None, kind=MeetingKind.RAP_REVIEW, meets_on=meets_on,
+        meeting = rules.schedule_meeting(school_row, None, kind="rap_review", meets_on=meets_on,
                                          starts_at=time(16), ends_at=time(17, 30), place="School library", plan=plan, **extra)
         db.session.commit()
         return meeting.id
@@ -71,7 +71,7 @@ def test_deadlines_follow_the_settings_and_closure_days(ctx, school):
 
 def test_members_default_to_head_chair_and_adviser(ctx, school):
     school_row = db.session.get(School, school["id"])
-    meeting = rules.schedule_meeting(school_row, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 12, 2),
+    meeting = rules.schedule_meeting(school_row, None, kind="rap_review", meets_on=date(2026, 12, 2),
                                      starts_at=time(16), ends_at=time(17))
     assert [(m.name, m.role) for m in meeting.members] == [
         ("Sarah Lewis", "Headteacher"), ("Margaret Dunn", "Chair of governors"), ("Priya Shah", "Adviser")]
@@ -80,44 +80,11 @@ def test_members_default_to_head_chair_and_adviser(ctx, school):
 def test_meetings_only_on_working_days_and_ending_after_they_start(ctx, school):
     school_row = db.session.get(School, school["id"])
     with pytest.raises(RuleBroken, match="weekend, bank holiday or closure day"):
-        rules.schedule_meeting(school_row, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 12, 28),
+        rules.schedule_meeting(school_row, None, kind="rap_review", meets_on=date(2026, 12, 28),
                                starts_at=time(16), ends_at=time(17))
     with pytest.raises(RuleBroken, match="must end after it starts"):
-        rules.schedule_meeting(school_row, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 12, 2),
+        rules.schedule_meeting(school_row, None, kind="rap_review", meets_on=date(2026, 12, 2),
                                starts_at=time(16), ends_at=time(15))
-
-
-def test_adviser_schedules_a_year_of_half_termly_reviews(app, client, sign_in, school, monkeypatch):
-    monkeypatch.setattr("portal.meetings.views.academic_year_on", lambda: _year(app))
-    sign_in("adviser@example.org")
-    url = f"/schools/{school['id']}/meetings/half-termly"
-    form_page = client.get(url).get_data(as_text=True)
-    assert 'name="date_1"' in form_page and "Autumn 1 runs from 2 September to 23 October 2026" in text_of(client.get(url))
-    data = {"plan_id": str(school["plan"]), "starts_at": "4pm", "ends_at": "17:30", "place": "School library", "chair": "Jo Lead"}
-    for number, day in enumerate([date(2026, 9, 30), date(2026, 11, 25), date(2027, 2, 3), date(2027, 3, 10),
-                                  date(2027, 5, 12), date(2027, 6, 30)], start=1):
-        data[f"date_{number}"] = [str(day.day), str(day.month), str(day.year)]
-    page = text_of(client.post(url, data=dict(data, date_2=["13", "1", "2027"])))  # in Spring 1
-    assert "The Autumn 2 meeting must be between 2 November and 18 December 2026, or in the school holidays either side" in page
-    response = client.post(url, data=data, follow_redirects=True)
-    assert "6 review meetings scheduled for 2026 to 2027" in text_of(response)
-    assert "Every half term already has a review meeting" in text_of(client.post(url, data=data, follow_redirects=True))
-    with app.app_context():
-        meetings = db.session.scalars(select(ReviewMeeting).order_by(ReviewMeeting.meets_on)).all()
-        assert [m.half_term.name for m in meetings] == ["Autumn 1", "Autumn 2", "Spring 1", "Spring 2", "Summer 1", "Summer 2"]
-        assert meetings[0].starts_at == time(16) and meetings[0].ends_at == time(17, 30)
-
-
-def _year(app):
-    from portal.terms.models import AcademicYear
-
-    return db.session.scalar(select(AcademicYear))
-
-
-def test_suggested_dates_are_working_days_inside_each_half_term(ctx, school):
-    for half_term in _year(None).half_terms:
-        suggestion = rules.suggested_date(half_term)
-        assert half_term.starts_on <= suggestion <= half_term.ends_on and suggestion.weekday() < 5
 
 
 def test_headteacher_sees_evidence_due_and_adviser_sees_agenda_and_minutes(app, client, sign_in, school):
@@ -240,7 +207,7 @@ def test_due_items_soonest_first_with_overdue_first(ctx, school):
     today = date(2026, 11, 25)
     school_row = db.session.get(School, school["id"])
     for meets_on in (date(2026, 12, 16), date(2026, 12, 2)):
-        rules.schedule_meeting(school_row, None, kind=MeetingKind.RAP_REVIEW, meets_on=meets_on, starts_at=time(16), ends_at=time(17))
+        rules.schedule_meeting(school_row, None, kind="rap_review", meets_on=meets_on, starts_at=time(16), ends_at=time(17))
     db.session.flush()
     head = db.session.get(User, school["people"]["head"])
     adviser = db.session.get(User, school["people"]["adviser"])
@@ -273,7 +240,7 @@ def test_term_calendar_tells_the_school_holidays_from_term_time(ctx, school):
 
 def test_a_meeting_in_the_school_holidays_is_booked_only_once_confirmed(ctx, school):
     school_row = db.session.get(School, school["id"])
-    when = {"kind": MeetingKind.RAP_REVIEW, "starts_at": time(16), "ends_at": time(17)}
+    when = {"kind": "rap_review", "starts_at": time(16), "ends_at": time(17)}
     with pytest.raises(rules.InSchoolHolidays) as warned:
         rules.schedule_meeting(school_row, None, meets_on=date(2026, 12, 30), **when)
     assert warned.value.message == ("30 December 2026 is in the school holidays (between Autumn 2 and Spring 1). "
@@ -290,25 +257,6 @@ def test_a_meeting_in_the_school_holidays_is_booked_only_once_confirmed(ctx, sch
                      holidays_confirmed=True)
     rules.reschedule(in_term, None, meets_on=date(2026, 12, 21), starts_at=time(10), ends_at=time(11), reason="")  # same day
     assert (in_term.meets_on, in_term.starts_at) == (date(2026, 12, 21), time(10))
-
-
-def test_half_termly_dates_in_the_holidays_either_side_are_warned_about(ctx, school):
-    school_row = db.session.get(School, school["id"])
-    plan = plan_rules.load_plan(school_row, school["plan"])
-    half_terms = _year(None).half_terms
-    dates = {h: rules.suggested_date(h) for h in half_terms}
-    when = {"plan": plan, "starts_at": time(16), "ends_at": time(17)}
-    with pytest.raises(rules.InSchoolHolidays) as warned:
-        rules.schedule_half_termly(school_row, None, dates={**dates, half_terms[1]: date(2026, 12, 21),
-                                                            half_terms[2]: date(2026, 12, 22)}, **when)
-    assert warned.value.message == ("The Autumn 2 meeting on 21 December 2026 is in the school holidays (between Autumn 2 and "
-                                    "Spring 1); the Spring 1 meeting on 22 December 2026 is in the school holidays (between "
-                                    "Autumn 2 and Spring 1). Tick the box to book them anyway.")
-    with pytest.raises(RuleBroken, match="The Autumn 2 meeting must be between 2 November and 18 December 2026, or in"):
-        rules.schedule_half_termly(school_row, None, dates={**dates, half_terms[1]: date(2027, 1, 13)}, **when)
-    created = rules.schedule_half_termly(school_row, None, dates={**dates, half_terms[1]: date(2026, 12, 21)},
-                                         holidays_confirmed=True, **when)
-    assert [m.meets_on for m in created if m.half_term is half_terms[1]] == [date(2026, 12, 21)]
 
 
 def _date_fields(day):
@@ -351,23 +299,6 @@ def test_scheduling_pages_warn_about_the_holidays_keep_what_was_typed_and_book_o
     assert "Head on a course" in warned.get_data(as_text=True)
     assert client.post(f"{base}/{meeting_id}/reschedule", data={**moved, "book_in_holidays": "y"}).status_code == 302
     assert "moved from 16 December 2026 16:00 to 17 February 2027 16:00" in text_of(client.get(f"{base}/{meeting_id}"))
-
-
-def test_half_termly_page_warns_about_a_date_in_the_holidays(app, client, sign_in, school):
-    sign_in("adviser@example.org")
-    url = f"/schools/{school['id']}/meetings/half-termly"
-    data = {"plan_id": str(school["plan"]), "starts_at": "4pm", "ends_at": "17:30", "place": "School library", "chair": ""}
-    with app.app_context():
-        for half_term in _year(app).half_terms:
-            data[f"date_{half_term.number}"] = _date_fields(rules.suggested_date(half_term))
-    data["date_2"] = _date_fields(date(2026, 12, 21))
-    warned = client.post(url, data=data)
-    page = text_of(warned)
-    assert ("The Autumn 2 meeting on 21 December 2026 is in the school holidays (between Autumn 2 and Spring 1). "
-            "Tick the box to book it anyway.") in page
-    assert 'value="School library"' in warned.get_data(as_text=True) and 'value="21"' in warned.get_data(as_text=True)
-    done = client.post(url, data={**data, "book_in_holidays": "y"}, follow_redirects=True)
-    assert "6 review meetings scheduled for 2026 to 2027" in text_of(done)
 
 
 def test_a_held_meetings_agenda_is_not_sent_rather_than_overdue(app, client, sign_in, school):

@@ -13,7 +13,6 @@ from portal.auth.models import User
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
 from portal.meetings import rules as meeting_rules
-from portal.meetings.models import MeetingKind
 from portal.minutes import rules
 from portal.minutes.guard import MinutesLocked
 from portal.minutes.models import MinutesAction, MinutesStatus, MinutesVersion
@@ -40,7 +39,7 @@ def meeting(app, world):
         row = db.session.get(School, school_id)
         plan = plan_rules.create_plan(row, None, kind=PlanKind.RAP, title="RAP", academic_year=year)
         plan_rules.save_priority(plan, None, title="Improve reading", description="")
-        held = meeting_rules.schedule_meeting(row, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 10, 14),
+        held = meeting_rules.schedule_meeting(row, None, kind="rap_review", meets_on=date(2026, 10, 14),
                                               starts_at=time(16), ends_at=time(17), plan=plan)
         db.session.commit()
         return {"school": school_id, "id": held.id, "people": people, "base": f"/schools/{school_id}/meetings/{held.id}/minutes"}

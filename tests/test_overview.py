@@ -13,7 +13,6 @@ from portal.evidence.models import Decision
 from portal.extensions import db
 from portal.home.overview import confirmation_due_on, overview_rows, verification_due_on
 from portal.meetings import rules as meeting_rules
-from portal.meetings.models import MeetingKind
 from portal.plans import rules as plan_rules
 from portal.plans.models import PlanKind
 from portal.schools.models import Role, School
@@ -50,7 +49,7 @@ def borough(app, world):
             if school_id == alder:
                 plan_rules.agree(plan, adviser)
             # A review next week: its agenda (10 working days before) is already overdue on 25 November.
-            meeting_rules.schedule_meeting(school, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 12, 2),
+            meeting_rules.schedule_meeting(school, None, kind="rap_review", meets_on=date(2026, 12, 2),
                                            starts_at=time(16), ends_at=time(17), plan=plan, closures=frozenset())
         version = build_scheme()
         autumn = category_rules.start_round(name="Autumn", opens_on=date(2026, 10, 1), proposals_due_on=date(2026, 10, 20))

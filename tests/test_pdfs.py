@@ -86,13 +86,12 @@ def test_notes_of_a_visit_as_a_pdf_for_a_governor_once_final(app, client, sign_i
 
 def test_confirmed_minutes_as_a_pdf(app, client, sign_in, place):
     from portal.meetings import rules as meeting_rules
-    from portal.meetings.models import MeetingKind
     from portal.minutes import rules as minutes_rules
     from portal.plans.models import Plan
 
     with app.app_context():
         school = db.session.get(School, place["school"])
-        meeting = meeting_rules.schedule_meeting(school, None, kind=MeetingKind.RAP_REVIEW, meets_on=date(2026, 10, 14),
+        meeting = meeting_rules.schedule_meeting(school, None, kind="rap_review", meets_on=date(2026, 10, 14),
                                                  starts_at=time(16), ends_at=time(17), plan=db.session.get(Plan, place["plan"]))
         version = minutes_rules.start_version(meeting, _user(place, "adviser"))
         minutes_rules.save_draft(version, attendance="Sarah Lewis, headteacher", apologies="",

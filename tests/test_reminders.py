@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.meetings import rules as meeting_rules
-from portal.meetings.models import MeetingKind, ReviewMeeting
+from portal.meetings.models import ReviewMeeting
 from portal.plans import rules as plan_rules
 from portal.plans.models import PlanKind
 from portal.reminders import outbox
@@ -38,7 +38,7 @@ def review(app, world):
         plan = plan_rules.create_plan(row, None, kind=PlanKind.RAP, title="RAP", academic_year=year)
         priority = plan_rules.save_priority(plan, None, title="Reading", description="")
         plan_rules.save_criterion(priority, None, description="85% reach the expected standard", milestones={})
-        meeting = meeting_rules.schedule_meeting(row, None, kind=MeetingKind.RAP_REVIEW, meets_on=MEETING_DAY,
+        meeting = meeting_rules.schedule_meeting(row, None, kind="rap_review", meets_on=MEETING_DAY,
                                                  starts_at=time(16), ends_at=time(17), place="School library", plan=plan)
         db.session.commit()
         return {"school": school_id, "meeting": meeting.id}

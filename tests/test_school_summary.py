@@ -17,7 +17,7 @@ from portal.frameworks.ready_made import build_demo_frameworks
 from portal.frameworks.rules import current_version
 from portal.inspections.rules import record_inspection
 from portal.meetings import rules as meeting_rules
-from portal.meetings.models import MeetingKind, Rag
+from portal.meetings.models import Rag
 from portal.plans import rules as plan_rules
 from portal.plans.models import PlanKind
 from portal.schools.models import Role, School
@@ -112,7 +112,7 @@ def alder(app, world):
         plan_rules.agree(plan, adviser)
         for meets_on, ratings in ((date(2026, 10, 14), (Rag.RED, Rag.GREEN)), (date(2026, 11, 18), (Rag.AMBER, Rag.GREEN)),
                                   (date(2026, 12, 2), ())):
-            meeting = meeting_rules.schedule_meeting(school, None, kind=MeetingKind.RAP_REVIEW, meets_on=meets_on,
+            meeting = meeting_rules.schedule_meeting(school, None, kind="rap_review", meets_on=meets_on,
                                                      starts_at=time(16), ends_at=time(17), plan=plan, closures=frozenset())
             db.session.flush()
             for criterion, rag in zip((phonics, fluency), ratings):

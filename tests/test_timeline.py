@@ -16,7 +16,6 @@ from portal.inspections.rules import record_inspection
 from portal.intervention import rules as intervention_rules
 from portal.intervention.models import StepKind, StepStatus
 from portal.meetings import rules as meeting_rules
-from portal.meetings.models import MeetingKind
 from portal.minutes import rules as minutes_rules
 from portal.plans import rules as plan_rules
 from portal.plans.models import PlanKind
@@ -49,7 +48,7 @@ def _visit(school, adviser, head, visited_on, *, issued_on=None, accurate_on=Non
 
 
 def _meeting(school, plan, meets_on):
-    meeting = meeting_rules.schedule_meeting(school, None, kind=MeetingKind.RAP_REVIEW, meets_on=meets_on,
+    meeting = meeting_rules.schedule_meeting(school, None, kind="rap_review", meets_on=meets_on,
                                              starts_at=time(16), ends_at=time(17), place="School library", plan=plan,
                                              closures=frozenset())
     db.session.flush()

@@ -417,14 +417,13 @@ def test_evidence_verified_during_the_visit_is_linked_both_ways(app, client, sig
 
     from portal.evidence import rules as evidence_rules
     from portal.meetings import rules as meeting_rules
-    from portal.meetings.models import MeetingKind
     from portal.plans.models import Plan
     from portal.working_days import shift_working_days
 
     with app.app_context():
         row = db.session.get(School, school["id"])
         plan = db.session.get(Plan, school["plan"])
-        meeting = meeting_rules.schedule_meeting(row, None, kind=MeetingKind.RAP_REVIEW,
+        meeting = meeting_rules.schedule_meeting(row, None, kind="rap_review",
                                                  meets_on=shift_working_days(clock.today(), 8),
                                                  starts_at=time(16), ends_at=time(17), plan=plan)
         items = [evidence_rules.submit(row, None, meeting=meeting, title=title, narrative="Book looks", criteria=plan.success_criteria,
@@ -551,7 +550,6 @@ def test_visit_page_queries_do_not_grow_with_linked_evidence(app, client, sign_i
 
     from portal.evidence import rules as evidence_rules
     from portal.meetings import rules as meeting_rules
-    from portal.meetings.models import MeetingKind
     from portal.plans.models import Plan
     from portal.working_days import shift_working_days
     from tests.conftest import count_queries
@@ -561,7 +559,7 @@ def test_visit_page_queries_do_not_grow_with_linked_evidence(app, client, sign_i
     def page_with(n):
         with app.app_context():
             row, plan = db.session.get(School, school["id"]), db.session.get(Plan, school["plan"])
-            meeting = meeting_rules.schedule_meeting(row, None, kind=MeetingKind.RAP_REVIEW, starts_at=time(16), ends_at=time(17),
+            meeting = meeting_rules.schedule_meeting(row, None, kind="rap_review", starts_at=time(16), ends_at=time(17),
                                                      meets_on=shift_working_days(clock.today(), 8 + n), plan=plan)
             for k in range(n):
                 item = evidence_rules.submit(row, None, meeting=meeting, title=f"E{n}-{k}", narrative="x",

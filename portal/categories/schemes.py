@@ -84,6 +84,11 @@ def scheme_from_data(data, name=None):
         fields = {field: indicator[field] for field in INDICATOR_FIELDS if field in indicator}
         fields["source"] = IndicatorSource(fields.get("source", "adviser"))
         version.indicators.append(Indicator(key=indicator["key"], position=position, **fields))
+    if any(category.get("meetings") for category in data["categories"]):
+        from portal.meetings.kinds import rhythms_from_data
+
+        db.session.flush()
+        rhythms_from_data(scheme, data)
     return scheme
 
 
@@ -93,9 +98,13 @@ def copy_version(version, name):
 
 
 def version_as_data(version):
+    from portal.meetings.kinds import rhythms_as_data
+
+    meetings = rhythms_as_data(version.scheme_id)
     return {
         "description": version.scheme.description, "letter_subject": version.letter_subject, "letter_body": version.letter_body,
-        "categories": [{"key": c.key, **{f: getattr(c, f) for f in CATEGORY_FIELDS}} for c in version.categories],
+        "categories": [{"key": c.key, **{f: getattr(c, f) for f in CATEGORY_FIELDS}, "meetings": meetings.get(c.key, [])}
+                       for c in version.categories],
         "indicators": [{"key": i.key, **{f: getattr(i, f) for f in INDICATOR_FIELDS}, "source": i.source.value}
                        for i in version.indicators],
     }

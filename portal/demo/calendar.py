@@ -16,10 +16,10 @@ from portal.working_days import shift_working_days
 
 
 def _first_review(start_year: int) -> date:
-    from portal.meetings.rules import suggested_date
+    from portal.meetings.year import suggested_in_half_term
 
     starts_on, ends_on = typical_term_dates(start_year)[0]
-    return suggested_date(SimpleNamespace(starts_on=starts_on, ends_on=ends_on))
+    return suggested_in_half_term(SimpleNamespace(starts_on=starts_on, ends_on=ends_on))
 
 
 def story_start_year(today: date) -> int:

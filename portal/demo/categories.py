@@ -126,6 +126,19 @@ def _season_of(today: date) -> str:
     return next(season for opens_in, season in SEASONS if opens_in == month)
 
 
+def _board_for_intensive(scheme):
+    """The Demo Borough's own addition to the neutral scheme: intensive schools also meet a School Improvement Board
+    each term, whose agenda goes a week ahead and minutes within a week (its own deadlines)."""
+    from portal.meetings import kinds
+    from portal.meetings.models import CategoryMeetingRhythm, Rhythm
+
+    board = kinds.kind_by_key("improvement_board")
+    kinds.save_kind(board, name=board.name, description="The LA's termly board for schools in intensive support.",
+                    agenda_days=5, minutes_days=5)
+    db.session.add(CategoryMeetingRhythm(scheme_id=scheme.id, category_key="intensive", meeting_type_id=board.id,
+                                         rhythm=Rhythm.TERMLY))
+
+
 def build_categorisation(calendar, schools, users):
     """The scheme in use, the published rounds, a change between rounds, imported figures and the round under way."""
     *published, under_way = round_dates(calendar.today)
@@ -134,6 +147,7 @@ def build_categorisation(calendar, schools, users):
     with calendar.as_of(calendar.working_days(published[0].opens_on, -10), 10):
         scheme = schemes.scheme_from_data(schemes.ready_made("neutral"))
         db.session.flush()
+        _board_for_intensive(scheme)
         version = schemes.publish(scheme.versions[0], "The neutral scheme as it ships with the portal.")
         schemes.make_current(scheme)
         db.session.flush()

@@ -17,7 +17,10 @@ PDF = b"%PDF-1.4\n% Demo evidence\n1 0 obj << /Type /Catalog >> endobj\ntrailer 
 
 def build_review_year(calendar, brookside, users, year):
     from portal.meetings import rules as meetings
+    from portal.meetings import year as meeting_year
+    from portal.meetings.models import Rhythm
     from portal.plans import rules as plans
+    from portal.terms.rules import term_calendar
     from portal.plans.models import PlanKind
 
     head, adviser = users["head.brookside@example.org"], users["adviser.north@example.org"]
@@ -45,10 +48,11 @@ def build_review_year(calendar, brookside, users, year):
         db.session.flush()
     with calendar.as_of(calendar.working_days(begins, 6), 11):
         plans.agree(plan, adviser)
-        dates = {half_term: meetings.suggested_date(half_term) for half_term in year.half_terms}
-        scheduled = meetings.schedule_half_termly(brookside, adviser, plan=plan, dates=dates, starts_at=time(16),
-                                                  ends_at=time(17, 30), place="Brookside Primary School, staff room",
-                                                  chair="Alex Morgan")
+        slots = meeting_year.slots_for(year, Rhythm.HALF_TERMLY, term_calendar())
+        scheduled = meeting_year.schedule_year(brookside, adviser, kind="rap_review", plan=plan,
+                                               slots_and_dates=[(slot, slot.suggested) for slot in slots],
+                                               starts_at=time(16), ends_at=time(17, 30),
+                                               place="Brookside Primary School, staff room", chair="Alex Morgan")
         db.session.flush()
     held = [meeting for meeting in scheduled if meeting.meets_on < calendar.today]
     for number, meeting in enumerate(held):

@@ -12,18 +12,62 @@ from portal import clock
 
 
 
-class MeetingKind(enum.Enum):
-    RAP_REVIEW = "rap_review"
-    IMPROVEMENT_BOARD = "improvement_board"
-    PROJECT_BOARD = "project_board"
-    ROUND_TABLE = "round_table"
-    MONITORING_VISIT = "monitoring_visit"
+class MeetingType(db.Model):
+    """A kind of meeting the LA holds (RAP review, School Improvement Board, Project Board …): data the LA admin
+    keeps, each with its own deadlines where it differs from the LA's (blank: the LA's default)."""
+
+    __tablename__ = "meeting_type"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # It reviews a plan: each success criterion is rated red, amber or green at the meeting.
+    reviews_plan: Mapped[bool] = mapped_column(default=False)
+    agenda_days: Mapped[int | None]  # working days before the meeting
+    evidence_days: Mapped[int | None]
+    minutes_days: Mapped[int | None]  # working days after
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
 
     @property
     def label(self):
-        return {"rap_review": "RAP review meeting", "improvement_board": "School Improvement Board",
-                "project_board": "Project Board", "round_table": "Round-table review",
-                "monitoring_visit": "Monitoring visit"}[self.value]
+        return self.name
+
+
+class Rhythm(enum.Enum):
+    """How often a kind of meeting is held through the academic year."""
+
+    HALF_TERMLY = "half_termly"
+    TERMLY = "termly"
+    EVERY_TWO_MONTHS = "every_two_months"
+    MONTHLY = "monthly"
+    YEARLY = "yearly"
+
+    @property
+    def label(self):
+        return {"monthly": "Monthly", "every_two_months": "Every two months", "half_termly": "Half-termly",
+                "termly": "Termly", "yearly": "Once a year"}[self.value]
+
+
+class CategoryMeetingRhythm(db.Model):
+    """A category of the scheme holds this kind of meeting in this rhythm (a category may hold several kinds).
+
+    Keyed by the category's ``key``, which stays the same across the scheme's versions, so a new version of the
+    scheme keeps its rhythms."""
+
+    __tablename__ = "category_meeting_rhythm"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("scheme_id", "category_key", "meeting_type_id", name="uq_category_meeting_rhythm"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("category_scheme.id"), index=True)
+    category_key: Mapped[str] = mapped_column(String(60))
+    meeting_type_id: Mapped[int] = mapped_column(ForeignKey("meeting_type.id"))
+    rhythm: Mapped[Rhythm] = mapped_column(stored_enum(Rhythm, "meeting_rhythm", 20))
+
+    meeting_type = relationship("MeetingType", lazy="joined")
 
 
 class MeetingStatus(enum.Enum):
@@ -53,7 +97,8 @@ class ReviewMeeting(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"), index=True)
     half_term_id: Mapped[int | None] = mapped_column(ForeignKey("half_term.id"))
-    kind: Mapped[MeetingKind] = mapped_column(stored_enum(MeetingKind, "meeting_kind"), default=MeetingKind.RAP_REVIEW)
+    # The kind of meeting, by its key (the column kept its name when kinds became data).
+    kind_key: Mapped[str] = mapped_column("kind", String(30), ForeignKey("meeting_type.key"), default="rap_review")
     meets_on: Mapped[date] = mapped_column(index=True)
     starts_at: Mapped[time]
     ends_at: Mapped[time]
@@ -77,6 +122,8 @@ class ReviewMeeting(db.Model):
     school = relationship("School")
     plan = relationship("Plan")
     half_term = relationship("HalfTerm")
+    # Joined: a meeting's title and deadlines need its kind, on every list of meetings.
+    kind = relationship("MeetingType", lazy="joined")
     members = relationship("MeetingMember", back_populates="meeting", cascade="all, delete-orphan")
     date_changes = relationship("MeetingDateChange", back_populates="meeting", order_by="MeetingDateChange.changed_at",
                                 cascade="all, delete-orphan")

@@ -11,7 +11,6 @@ from portal.extensions import db
 from portal.meetings.models import (
     CriterionReview,
     MeetingDateChange,
-    MeetingKind,
     MeetingMember,
     MeetingStatus,
     NextStep,
@@ -33,14 +32,22 @@ class Deadlines:
     minutes_due: date
 
 
+def deadline_days(kind, settings) -> tuple[int, int, int]:
+    """(agenda, evidence, minutes) working days: the kind of meeting's own where it has them, else the LA's."""
+    return tuple(getattr(settings, name) if getattr(kind, name, None) is None else getattr(kind, name)
+                 for name in ("agenda_days", "evidence_days", "minutes_days"))
+
+
 def deadlines_for(meeting, settings=None, closures=None) -> Deadlines:
-    """Agenda and evidence so many working days before the meeting, minutes so many after (LA settings)."""
+    """Agenda and evidence so many working days before the meeting, minutes so many after: the kind of meeting's
+    own deadlines (Cheshire East: agenda a week ahead, minutes within a week), else the LA's."""
     settings = settings or deadline_settings()
     closures = closure_days() if closures is None else closures
+    agenda_days, evidence_days, minutes_days = deadline_days(meeting.kind, settings)
     return Deadlines(
-        agenda_due=shift_working_days(meeting.meets_on, -settings.agenda_days, closures),
-        evidence_due=shift_working_days(meeting.meets_on, -settings.evidence_days, closures),
-        minutes_due=shift_working_days(meeting.meets_on, settings.minutes_days, closures),
+        agenda_due=shift_working_days(meeting.meets_on, -agenda_days, closures),
+        evidence_due=shift_working_days(meeting.meets_on, -evidence_days, closures),
+        minutes_due=shift_working_days(meeting.meets_on, minutes_days, closures),
     )
 
 
@@ -54,7 +61,7 @@ def holiday_warning(day: date, calendar: TermCalendar | None = None) -> str | No
     return None if holiday is None else f"{govuk_date(day)} is in the school holidays ({holiday.described})"
 
 
-def _check_term_time(warnings: list[str | None], confirmed: bool):
+def check_term_time(warnings: list[str | None], confirmed: bool):
     """Stop at dates in the school holidays until the person ticks the box to book them anyway."""
     warnings = [w for w in warnings if w]
     if warnings and not confirmed:
@@ -106,17 +113,21 @@ def _check_when(meets_on, starts_at, ends_at, closures):
         raise RuleBroken("The meeting must end after it starts", "ends_at")
 
 
-def schedule_meeting(school, user, *, kind: MeetingKind, meets_on: date, starts_at: time, ends_at: time, place="", chair="",
+def schedule_meeting(school, user, *, kind, meets_on: date, starts_at: time, ends_at: time, place="", chair="",
                      plan=None, half_term=None, members=None, closures=None, holidays_confirmed=False):
-    """A new meeting. ``members``: [(user, role label)] — the school's usual members when None.
+    """A new meeting of ``kind`` (a MeetingType or its key). ``members``: [(user, role label)] — the school's usual
+    members when None.
 
     A date in the school holidays raises InSchoolHolidays unless ``holidays_confirmed`` (the person ticked the box).
     """
+    from portal.meetings.kinds import resolve
+
+    kind = resolve(kind)
     _check_when(meets_on, starts_at, ends_at, closure_days() if closures is None else closures)
     if plan is not None and plan.school is not school:
         raise RuleBroken("That plan belongs to another school", "plan_id")
     if not holidays_confirmed:
-        _check_term_time([holiday_warning(meets_on)], confirmed=False)
+        check_term_time([holiday_warning(meets_on)], confirmed=False)
     meeting = ReviewMeeting(school=school, kind=kind, meets_on=meets_on, starts_at=starts_at, ends_at=ends_at,
                             place=place.strip(), chair=chair.strip(), plan=plan, half_term=half_term,
                             created_by_id=getattr(user, "id", None))
@@ -124,55 +135,6 @@ def schedule_meeting(school, user, *, kind: MeetingKind, meets_on: date, starts_
         meeting.members.append(MeetingMember(user=person, name=person.name, email=person.email, role=role))
     db.session.add(meeting)
     return meeting
-
-
-def suggested_date(half_term, closures=frozenset()) -> date:
-    """A working Wednesday about four weeks into the half term (or the nearest working day before its end)."""
-    day = half_term.starts_on + timedelta(days=21)
-    day += timedelta(days=(2 - day.weekday()) % 7)
-    day = min(day, half_term.ends_on)
-    while not is_working_day(day, closures) and day > half_term.starts_on:
-        day -= timedelta(days=1)
-    return day
-
-
-def _half_term_window(half_term) -> tuple[date, date]:
-    """A half term's meeting may fall in it or in the school holidays either side (with a warning), never in another half term."""
-    year = half_term.academic_year
-    by_number = {h.number: h for h in year.half_terms}
-    previous, following = by_number.get(half_term.number - 1), by_number.get(half_term.number + 1)
-    earliest = previous.ends_on + timedelta(days=1) if previous else date(year.start_year, 8, 1)
-    latest = following.starts_on - timedelta(days=1) if following else date(year.start_year + 1, 8, 31)
-    return earliest, latest
-
-
-def schedule_half_termly(school, user, *, plan, dates: dict, starts_at: time, ends_at: time, place="", chair="",
-                         holidays_confirmed=False):
-    """One RAP review in each half term: ``dates`` maps half term -> date. Half terms already covered are left alone.
-
-    A date in the holidays next to its half term is booked only once the person confirms it (InSchoolHolidays).
-    """
-    closures = closure_days()
-    covered = {m.half_term_id for m in school_meetings(school) if m.plan_id == plan.id and not m.is_cancelled}
-    problems = []
-    for half_term, meets_on in dates.items():
-        earliest, latest = _half_term_window(half_term)
-        if not earliest <= meets_on <= latest:
-            problems.append(f"The {half_term.name} meeting must be between {half_term.starts_on.day} {half_term.starts_on:%B} "
-                            f"and {govuk_date(half_term.ends_on)}, or in the school holidays either side")
-        elif not is_working_day(meets_on, closures):
-            problems.append(f"The {half_term.name} meeting falls on a weekend, bank holiday or closure day")
-    if problems:
-        raise RuleBroken("; ".join(problems))
-    wanted = sorted(((h, d) for h, d in dates.items() if h.id not in covered), key=lambda item: item[1])
-    calendar = term_calendar()
-    _check_term_time([f"The {h.name} meeting on {w}" for h, d in wanted if (w := holiday_warning(d, calendar))],
-                     holidays_confirmed)
-    return [
-        schedule_meeting(school, user, kind=MeetingKind.RAP_REVIEW, meets_on=meets_on, starts_at=starts_at, ends_at=ends_at,
-                         place=place, chair=chair, plan=plan, half_term=half_term, closures=closures, holidays_confirmed=True)
-        for half_term, meets_on in wanted
-    ]
 
 
 def reschedule(meeting, user, *, meets_on, starts_at, ends_at, reason, holidays_confirmed=False):
@@ -186,7 +148,7 @@ def reschedule(meeting, user, *, meets_on, starts_at, ends_at, reason, holidays_
     if (meeting.meets_on, meeting.starts_at, meeting.ends_at) == (meets_on, starts_at, ends_at):
         raise RuleBroken("Enter a different date or time to reschedule", "meets_on")
     if meets_on != meeting.meets_on:
-        _check_term_time([holiday_warning(meets_on)], holidays_confirmed)
+        check_term_time([holiday_warning(meets_on)], holidays_confirmed)
     meeting.date_changes.append(MeetingDateChange(changed_by_id=getattr(user, "id", None), from_date=meeting.meets_on,
                                                   to_date=meets_on, from_time=meeting.starts_at, to_time=starts_at,
                                                   reason=reason.strip(), changed_at=clock.now()))

@@ -6,14 +6,17 @@ from flask_login import current_user
 from portal.access import may_run_reviews, school_access
 from portal.documents import send_document, store_document
 from portal.evidence.files import FileRefused
-from portal.errors_domain import RuleBroken, attach_to_form
+from portal.errors_domain import RuleBroken, attach_to_form, rule_for
 from portal.extensions import db
 from portal.notices import events as notices
 from portal.meetings import bp, rules
-from portal.meetings.forms import AgendaForm, CancelForm, MeetingForm, RescheduleForm, half_termly_form
-from portal.meetings.models import MeetingKind
+from portal.meetings import kinds as meeting_kinds
+from portal.meetings import year as meeting_year
+from portal.meetings.forms import (AgendaForm, CancelForm, MeetingForm, RescheduleForm, YearChoiceForm,
+                                   schedule_year_form)
+from portal.meetings.models import Rhythm
 from portal.plans.rules import school_plans
-from portal.terms.rules import academic_year_on, closure_days
+from portal.terms.rules import academic_years, closure_days, term_calendar
 from portal import clock
 
 
@@ -48,11 +51,12 @@ def _plan_choices(form, school, allow_none):
 @school_access(may_run_reviews)
 def new(school):
     form = MeetingForm()
+    form.kind.choices = [(kind.key, kind.name) for kind in meeting_kinds.active_kinds()]
     plans = _plan_choices(form, school, allow_none=True)
     if form.validate_on_submit():
         try:
             meeting = rules.schedule_meeting(
-                school, current_user, kind=MeetingKind(form.kind.data), meets_on=form.meets_on.data,
+                school, current_user, kind=form.kind.data, meets_on=form.meets_on.data,
                 starts_at=form.starts_at.data, ends_at=form.ends_at.data, place=form.place.data or "",
                 chair=form.chair.data or "", plan=plans.get(form.plan_id.data), holidays_confirmed=form.book_in_holidays.data)
         except RuleBroken as problem:
@@ -67,37 +71,62 @@ def new(school):
     return render_template("meetings/new.html", school=school, form=form)
 
 
-@bp.route("/half-termly", methods=["GET", "POST"])
+def _year_choice(school, today):
+    """The year, kind and rhythm to propose: from the query string (or the posted form), else the school's category's
+    first rhythm, else RAP reviews half-termly. Returns (choice form, year, kind, rhythm, category entry, rhythms)."""
+    years = [y for y in academic_years() if y.half_terms and y.half_terms[-1].ends_on >= today]
+    rhythms, entry = meeting_kinds.rhythms_for_school(school)
+    active = {kind.key: kind for kind in meeting_kinds.active_kinds()}
+    form = YearChoiceForm(request.args)
+    form.kind.choices = [(key, kind.name) for key, kind in active.items()]
+    form.year.choices = [(str(y.start_year), y.label) for y in sorted(years, key=lambda y: y.start_year)]
+    given = request.values
+    kind = active.get(given.get("kind")) or (rhythms[0][0] if rhythms else active.get(meeting_kinds.DEFAULT_KEY))
+    category_rhythm = next((rhythm for k, rhythm in rhythms if kind is not None and k.id == kind.id), Rhythm.HALF_TERMLY)
+    rhythm = Rhythm(given["rhythm"]) if given.get("rhythm") in {r.value for r in Rhythm} else category_rhythm
+    year = next((y for y in years if str(y.start_year) == given.get("year")), None) or \
+        next((y for y in years if y.starts_on <= today <= y.ends_on), years[0] if years else None)
+    form.kind.data, form.rhythm.data = kind.key if kind else None, rhythm.value
+    form.year.data = str(year.start_year) if year else None
+    return form, year, kind, rhythm, entry, rhythms
+
+
+@bp.route("/schedule-year", methods=["GET", "POST"])
 @school_access(may_run_reviews)
-def half_termly(school):
-    year = academic_year_on()
-    if year is None or not year.half_terms:
+def schedule_year(school):
+    """A year of meetings in the rhythm the school's category holds them (or one chosen here)."""
+    today = clock.today()
+    choice, year, kind, rhythm, entry, rhythms = _year_choice(school, today)
+    if year is None or kind is None:
         flash("Term dates for this academic year have not been entered yet: ask your LA admin.", "info")
         return redirect(url_for("meetings.index", school_id=school.id))
     closures = closure_days()
-    form = half_termly_form(year.half_terms, {h.id: rules.suggested_date(h, closures) for h in year.half_terms})
-    plans = _plan_choices(form, school, allow_none=False)
-    if not plans:
+    calendar = term_calendar()
+    slots = meeting_year.still_to_come(meeting_year.slots_for(year, rhythm, calendar, closures), today, calendar, closures)
+    held = [m for m in rules.school_meetings(school) if m.kind_key == kind.key and not m.is_cancelled]
+    booked = {slot.key: next(m for m in held if slot.covers(m)) for slot in slots if any(slot.covers(m) for m in held)}
+    open_slots = [slot for slot in slots if slot.key not in booked]
+    form = schedule_year_form(open_slots, kind, rhythm, year)
+    plans = _plan_choices(form, school, allow_none=not kind.reviews_plan)
+    if kind.reviews_plan and not plans:
         flash(f"{school.name} has no plan yet: its leaders start one, then you can schedule its reviews.", "info")
         return redirect(url_for("meetings.index", school_id=school.id))
     if form.validate_on_submit():
-        try:
-            created = rules.schedule_half_termly(
-                school, current_user, plan=plans[form.plan_id.data],
-                dates={h: form[f"date_{h.number}"].data for h in year.half_terms},
+        with rule_for(form, "date_" + open_slots[0].key if open_slots else "plan_id") as outcome:
+            created = meeting_year.schedule_year(
+                school, current_user, kind=kind, plan=plans.get(form.plan_id.data),
+                slots_and_dates=[(slot, form[f"date_{slot.key}"].data) for slot in open_slots],
                 starts_at=form.starts_at.data, ends_at=form.ends_at.data, place=form.place.data or "",
                 chair=form.chair.data or "", holidays_confirmed=form.book_in_holidays.data)
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "date_1")
-        else:
             db.session.flush()
             notices.year_scheduled(school, created, current_user)
-            db.session.commit()
-            flash(f"{len(created)} review meetings scheduled for {year.label}." if created
-                  else "Every half term already has a review meeting for this plan.", "success")
+        if outcome.ok:
+            flash(f"{len(created)} meeting{'s' if len(created) != 1 else ''} scheduled for {year.label}: {kind.name}, "
+                  f"{rhythm.label.lower()}." if created else f"Every part of {year.label} already has a {kind.name}.",
+                  "success")
             return redirect(url_for("meetings.index", school_id=school.id))
-    return render_template("meetings/half_termly.html", school=school, form=form, year=year)
+    return render_template("meetings/schedule_year.html", school=school, form=form, choice=choice, year=year, kind=kind,
+                           rhythm=rhythm, entry=entry, rhythms=rhythms, slots=slots, booked=booked, open_slots=open_slots)
 
 
 @bp.route("/<int:meeting_id>")

@@ -93,7 +93,7 @@ def meeting_scheduled(meeting, actor=None):
 
 
 def year_scheduled(school, meetings, actor=None):
-    """A year of half-termly reviews booked at once: one email listing the dates, not one per meeting."""
+    """A year of meetings booked at once: one email listing the dates, not one per meeting."""
     if not meetings:
         return 0
     people = {}

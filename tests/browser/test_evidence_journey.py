@@ -6,7 +6,6 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.meetings import rules as meeting_rules
-from portal.meetings.models import MeetingKind
 from portal.plans import rules as plan_rules
 from portal.plans.models import PlanKind
 from portal.schools.models import Role, School
@@ -28,7 +27,7 @@ def test_upload_two_files_then_verify_one_and_query_the_other(app, browser, port
         plan = plan_rules.create_plan(row, None, kind=PlanKind.RAP, title="RAP", academic_year=year)
         priority = plan_rules.save_priority(plan, None, title="Reading", description="")
         plan_rules.save_criterion(priority, None, description="85% reach the expected standard in reading", milestones={})
-        meeting_rules.schedule_meeting(row, None, kind=MeetingKind.RAP_REVIEW, meets_on=shift_working_days(today, 8),
+        meeting_rules.schedule_meeting(row, None, kind="rap_review", meets_on=shift_working_days(today, 8),
                                        starts_at=time(16), ends_at=time(17), plan=plan)
         db.session.commit()
     (tmp_path / "reading-scores.pdf").write_bytes(PDF)

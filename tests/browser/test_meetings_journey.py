@@ -1,17 +1,18 @@
 """In a real browser: an adviser schedules a year of half-termly reviews; the headteacher sees the evidence deadline."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.meetings import rules
-from portal.meetings.models import ReviewMeeting
+from portal.meetings.models import ReviewMeeting, Rhythm
+from portal.meetings.year import slots_for, still_to_come
 from portal.plans import rules as plan_rules
 from portal.plans.models import PlanKind
 from portal.schools.models import Role, School
-from portal.terms.rules import save_term_dates
+from portal.terms.rules import save_term_dates, term_calendar
 from portal import clock
 from tests.conftest import PASSWORD
 
@@ -36,8 +37,13 @@ def test_adviser_schedules_half_termly_reviews_and_head_sees_evidence_deadline(a
     world.user("head@example.org", "Sarah Lewis", roles=[(school_id, Role.HEADTEACHER)])
     world.user("adviser@example.org", "Priya Shah", roles=[(school_id, Role.ADVISER)])
     today = clock.today()
+    dates = current_year_dates(today)
+    if dates[1][-1][1] < today:  # late July: the year is over, so next year's meetings are scheduled
+        dates = current_year_dates(today + timedelta(days=20))
     with app.app_context():
-        year = save_term_dates(None, *current_year_dates(today))
+        year = save_term_dates(None, *dates)
+        year_label = year.label
+        coming = len(still_to_come(slots_for(year, Rhythm.HALF_TERMLY, term_calendar()), today, term_calendar()))
         plan_rules.create_plan(db.session.get(School, school_id), None, kind=PlanKind.RAP, title="Raising Achievement Plan",
                                academic_year=year)
         db.session.commit()
@@ -45,14 +51,16 @@ def test_adviser_schedules_half_termly_reviews_and_head_sees_evidence_deadline(a
     adviser = browser.new_page()
     _sign_in(adviser, portal_url, "adviser@example.org")
     adviser.goto(f"{portal_url}/schools/{school_id}/meetings")
-    adviser.get_by_role("link", name="Schedule a year of half-termly reviews").click()
-    expect(adviser.get_by_role("heading", level=1)).to_have_text("Schedule half-termly reviews")
+    adviser.get_by_role("link", name="Schedule the year's meetings").click()
+    expect(adviser.get_by_role("heading", level=1)).to_have_text("Schedule the year's meetings")
+    expect(adviser.get_by_role("heading", level=2, name="RAP review meeting, half-termly")).to_be_visible()
     adviser.get_by_label("Start time").fill("4pm")
     adviser.get_by_label("End time").fill("5:30pm")
     adviser.get_by_label("Place").fill("School library")
     adviser.get_by_role("button", name="Schedule these meetings").click()
-    expect(adviser.locator(".govuk-notification-banner")).to_contain_text("6 review meetings scheduled")
-    expect(adviser.locator("tbody tr")).to_have_count(6)
+    expect(adviser.locator(".govuk-notification-banner")).to_contain_text(
+        f"{coming} meeting{'s' if coming != 1 else ''} scheduled for {year_label}: RAP review meeting, half-termly")
+    expect(adviser.locator("tbody tr")).to_have_count(coming)
 
     with app.app_context():
         meetings = db.session.scalars(select(ReviewMeeting).order_by(ReviewMeeting.meets_on)).all()
