@@ -15,7 +15,7 @@ from portal.meetings import kinds, rules
 from portal.meetings import year as meeting_year
 from portal.meetings.models import CategoryMeetingRhythm, MeetingType, ReviewMeeting, Rhythm
 from portal.plans import rules as plan_rules
-from portal.schools.models import School
+from portal.schools.models import Role, School
 from portal.terms.models import AcademicYear
 from portal.terms.rules import add_closure_day, term_calendar
 from tests.categories_helpers import build_scheme, category
@@ -250,3 +250,21 @@ def test_ready_made_schemes_bring_their_meetings_and_a_copy_keeps_them(ctx):
     for slug, _data in schemes.ready_made_schemes():
         schemes.scheme_from_data(schemes.ready_made(slug), f"Copy of {slug}")  # every ready-made scheme loads
     db.session.flush()
+
+
+def test_a_school_with_no_plan_can_still_schedule_a_kind_that_does_not_review_one(app, client, sign_in, world):
+    school_id = world.school("Kingsway Junior School")
+    world.user("adviser@example.org", roles=[(school_id, Role.ADVISER)])
+    with app.app_context():
+        from tests.test_meetings import YEAR
+        from portal.terms.rules import save_term_dates
+
+        save_term_dates(None, *YEAR)
+        db.session.commit()
+    sign_in("adviser@example.org")
+    url = f"/schools/{school_id}/meetings/schedule-year"
+    page = text_of(client.get(url))
+    assert "RAP review meetings review the school's plan, and Kingsway Junior School has no plan yet" in page
+    assert "Autumn 2 meeting" not in page
+    board = text_of(client.get(url, query_string={"kind": "improvement_board", "rhythm": "termly"}))
+    assert "Plan the meetings look at (optional)" in board and "Spring term meeting" in board

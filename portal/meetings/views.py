@@ -108,10 +108,10 @@ def schedule_year(school):
     open_slots = [slot for slot in slots if slot.key not in booked]
     form = schedule_year_form(open_slots, kind, rhythm, year)
     plans = _plan_choices(form, school, allow_none=not kind.reviews_plan)
-    if kind.reviews_plan and not plans:
-        flash(f"{school.name} has no plan yet: its leaders start one, then you can schedule its reviews.", "info")
-        return redirect(url_for("meetings.index", school_id=school.id))
-    if form.validate_on_submit():
+    needs_plan = kind.reviews_plan and not plans  # the page says so, and another kind can still be chosen
+    if not kind.reviews_plan:
+        form.plan_id.label.text = "Plan the meetings look at (optional)"
+    if not needs_plan and form.validate_on_submit():
         with rule_for(form, "date_" + open_slots[0].key if open_slots else "plan_id") as outcome:
             created = meeting_year.schedule_year(
                 school, current_user, kind=kind, plan=plans.get(form.plan_id.data),
@@ -126,7 +126,8 @@ def schedule_year(school):
                   "success")
             return redirect(url_for("meetings.index", school_id=school.id))
     return render_template("meetings/schedule_year.html", school=school, form=form, choice=choice, year=year, kind=kind,
-                           rhythm=rhythm, entry=entry, rhythms=rhythms, slots=slots, booked=booked, open_slots=open_slots)
+                           rhythm=rhythm, entry=entry, rhythms=rhythms, slots=slots, booked=booked, open_slots=open_slots,
+                           needs_plan=needs_plan)
 
 
 @bp.route("/<int:meeting_id>")
