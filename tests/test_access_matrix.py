@@ -31,6 +31,9 @@ EXPECTED = {
     "exit.answer": "school_runner",
     "exit.recommend": "school_runner",
     "exit.decide": "school_la_admin",
+    "exit.answer_new_criterion": "school_runner",
+    "exit.letter": "school_member",
+    "exit.letter_pdf": "school_member",
     "meeting_kinds.index": "la_admin",
     "meeting_kinds.new": "la_admin",
     "meeting_kinds.edit": "la_admin",
@@ -55,6 +58,7 @@ EXPECTED = {
     "support.activity_edit": "school_la_admin",
     "support.activity_new": "school_runner",
     "support.activity_record": "school_runner",
+    "support.activity_stop_repeating": "school_la_admin",
     "support.review": "school_runner",
     "support.commissioning_view": "la_admin",
     "intervention.download": "school_member",
@@ -349,10 +353,13 @@ def place(app, world):
             visits[school_id] = _final_visit(app, school, storage_for(app.config).save(
                 io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1000, display_name="notes.pdf"))
             intervention_ids[school_id] = _intervention_step(app, school)
-            support_ids[school_id] = _support_package(school) | _exit_checklist(school)
+            support_ids[school_id] = _support_package(school)
             comments[school_id] = comment_rules.add_comment(plan, None, target=plan.priorities[0], kind="question",
                                                             body="How will you check the phonics groups are working?")
         category_ids = _categorised(school_ids=(own, other))
+        for school_id in (own, other):
+            support_ids[school_id] |= _exit_checklists(db.session.get(School, school_id))
+        new_criterion = _criterion_added_since()
         from portal.reminders import outbox
 
         outbox.queue(key="test:message", kind="test", recipient_email="someone@example.org", subject="Test",
@@ -378,7 +385,7 @@ def place(app, world):
                         "visit_file_id": visits[school_id].attachments[0].id, **category_ids,
                         "entry_id": category_ids["entries"][school_id], **intervention_ids[school_id],
                         "meeting_type_id": meetings[school_id].kind.id,
-                        **support_ids[school_id]}
+                        **support_ids[school_id], "new_exit_criterion_id": new_criterion}
             for school_id, evaluation in evaluations.items()
         }
     return {"own": own, "other": other, "emails": emails, "ids": ids}
@@ -432,17 +439,41 @@ def _intervention_step(app, school):
     return {"step_id": step.id, "document_id": step_file.id}
 
 
-def _exit_checklist(school):
-    """An open exit checklist on the ready-made criteria."""
+def _exit_checklists(school):
+    """An approved exit checklist (with its letter: the school moved from Concern to Watch) and an open one on the
+    ready-made criteria."""
+    from portal.auth.models import User
+    from portal.categories.schemes import current_version
+    from portal.exit import notify as exit_notify
     from portal.exit import rules as exit_rules
+    from portal.exit.models import Answer
     from portal.extensions import db
+    from tests.categories_helpers import category
 
     if not exit_rules.active_criteria():
         exit_rules.add_ready_made()
+    admin = db.session.scalar(db.select(User).where(User.is_la_admin.is_(True)))
+    approved = exit_rules.start_checklist(school, None)
+    db.session.flush()
+    for answer in approved.answers:
+        exit_rules.answer_criterion(approved, answer, None, value=Answer.MET, note="Seen at the reviews")
+    exit_rules.recommend(approved, None, category_id=category(current_version(), "Watch").id, reason="Ready")
+    decision, entry = exit_rules.approve(approved, admin, reason="The evidence shows it")
+    exit_notify.exit_approved(approved, decision, entry)
     checklist = exit_rules.start_checklist(school, None)
     db.session.flush()
-    return {"checklist_id": checklist.id, "answer_id": checklist.answers[0].id,
+    return {"checklist_id": checklist.id, "approved_checklist_id": approved.id, "answer_id": checklist.answers[0].id,
             "exit_criterion_id": checklist.answers[0].criterion_id}
+
+
+def _criterion_added_since():
+    """An exit criterion the LA added after the open checklists started: answered from its own page."""
+    from portal.exit import rules as exit_rules
+    from portal.extensions import db
+
+    criterion = exit_rules.save_criterion(None, title="Attendance above the national average for two terms")
+    db.session.flush()
+    return criterion.id
 
 
 def _support_package(school):
@@ -501,6 +532,10 @@ def _url(app, endpoint, school_id, ids):
             return ids[school_id][f"minutes_{name}"]  # minutes have their own versions and actions
         if name == "file_id" and endpoint.startswith("visits."):
             return ids[school_id]["visit_file_id"]
+        if name == "checklist_id" and endpoint.startswith("exit.letter"):
+            return ids[school_id]["approved_checklist_id"]  # an exit letter exists once exit is approved
+        if name == "exit_criterion_id" and endpoint == "exit.answer_new_criterion":
+            return ids[school_id]["new_exit_criterion_id"]
         return ids[school_id][name]
 
     values = {name: value(name) for name in rule.arguments}

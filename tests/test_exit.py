@@ -9,7 +9,7 @@ from portal.auth.models import User
 from portal.categories import rules as category_rules
 from portal.categories.models import ChangeKind
 from portal.errors_domain import RuleBroken
-from portal.exit import notify, rules
+from portal.exit import light_touch, notify, rules
 from portal.exit.models import Answer, ChecklistStatus, ExitChecklist, ExitCriterion
 from portal.extensions import db
 from portal.reminders.models import OutboxMessage
@@ -210,10 +210,10 @@ def test_declining_keeps_the_reason_and_opens_the_checklist_again(ctx, school):
 
 
 def test_light_touch_counts_full_terms_after_the_one_approved_in(ctx):
-    assert rules.light_touch_ends_on(date(2026, 11, 25), 1) == date(2027, 3, 25)
-    assert rules.light_touch_ends_on(date(2026, 12, 28), 1) == date(2027, 3, 25)  # in the holiday: spring is next
-    assert rules.light_touch_ends_on(date(2026, 11, 25), 3) == date(2027, 12, 17)
-    assert rules.light_touch_ends_on(date(2026, 11, 25), 4) == date(2028, 4, 13)  # the Thursday before Good Friday
+    assert light_touch.light_touch_ends_on(date(2026, 11, 25), 1) == date(2027, 3, 25)
+    assert light_touch.light_touch_ends_on(date(2026, 12, 28), 1) == date(2027, 3, 25)  # in the holiday: spring is next
+    assert light_touch.light_touch_ends_on(date(2026, 11, 25), 3) == date(2027, 12, 17)
+    assert light_touch.light_touch_ends_on(date(2026, 11, 25), 4) == date(2028, 4, 13)  # the Thursday before Good Friday
 
 
 # --- pages ----------------------------------------------------------------------------------------------------------
@@ -325,9 +325,9 @@ def test_light_touch_uses_the_las_own_term_dates_where_entered(ctx):
              (date(2027, 4, 19), date(2027, 5, 28)), (date(2027, 6, 7), date(2027, 7, 16))]
     save_term_dates(None, 2026, dates)
     db.session.flush()
-    assert rules.light_touch_ends_on(date(2026, 11, 25), 1) == date(2027, 4, 1)
-    assert rules.light_touch_ends_on(date(2026, 11, 25), 2) == date(2027, 7, 16)
-    assert rules.light_touch_ends_on(date(2026, 11, 25), 3) == date(2027, 12, 17)  # 2027 to 2028 not entered: typical
+    assert light_touch.light_touch_ends_on(date(2026, 11, 25), 1) == date(2027, 4, 1)
+    assert light_touch.light_touch_ends_on(date(2026, 11, 25), 2) == date(2027, 7, 16)
+    assert light_touch.light_touch_ends_on(date(2026, 11, 25), 3) == date(2027, 12, 17)  # 2027 to 2028 not entered: typical
 
 
 def test_recommending_and_approving_exit_show_on_the_timeline(ctx, school):

@@ -19,6 +19,7 @@ from portal import clock
 from portal.categories.rules import change_between_rounds, current_entry
 from portal.categories.schemes import category_in, current_version
 from portal.errors_domain import RuleBroken
+from portal.exit.light_touch import light_touch_ends_on
 from portal.exit.models import (
     Answer,
     ChecklistStatus,
@@ -141,27 +142,107 @@ def start_checklist(school, user):
     return checklist
 
 
+def _sync_plan(checklist, criteria):
+    """What following the LA's list means for an open checklist: [(answer, its criterion or None)] to keep, the
+    answers to drop (blank ones whose criterion is retired) and the criteria to add (new ones not on it yet)."""
+    keep, drop, held = [], [], set()
+    for answer in checklist.answers:
+        held.add(answer.criterion_id)
+        criterion = criteria.get(answer.criterion_id)
+        if criterion is not None and criterion.is_retired and answer.is_blank:
+            drop.append(answer)
+        else:
+            keep.append((answer, criterion))
+    add = [c for c in sorted(criteria.values(), key=lambda c: (c.position, c.id)) if not c.is_retired and c.id not in held]
+    return keep, drop, add
+
+
+def criteria_by_id():
+    """{id: criterion} of every criterion, retired ones too (one query for several checklists' ``checklist_rows``)."""
+    return {c.id: c for c in db.session.scalars(select(ExitCriterion))}
+
+
 def sync_criteria(checklist):
     """While a checklist is open it follows the LA's list: new criteria join it, wording changes reach it, and a
-    retired criterion leaves it unless it has been answered. Recommended or closed checklists stay as they are."""
+    retired criterion leaves it unless it has been answered. Recommended or closed checklists stay as they are.
+    This writes: only POST actions call it (answering, recommending); pages show ``checklist_rows`` instead."""
     if checklist.status != ChecklistStatus.OPEN:
         return checklist
-    criteria = {c.id: c for c in db.session.scalars(select(ExitCriterion))}
-    held = {answer.criterion_id for answer in checklist.answers}
-    for answer in list(checklist.answers):
-        criterion = criteria.get(answer.criterion_id)
-        if criterion is None:
-            continue
-        if criterion.is_retired and answer.is_blank:
-            checklist.answers.remove(answer)
-            continue
-        answer.title, answer.meaning, answer.position = criterion.title, criterion.meaning, criterion.position
-    for criterion in sorted(criteria.values(), key=lambda c: (c.position, c.id)):
-        if not criterion.is_retired and criterion.id not in held:
-            checklist.answers.append(ExitAnswer(criterion_id=criterion.id, position=criterion.position,
-                                                title=criterion.title, meaning=criterion.meaning))
-    checklist.answers.sort(key=lambda a: (a.position, a.criterion_id))
+    keep, drop, add = _sync_plan(checklist, criteria_by_id())
+    for answer in drop:
+        checklist.answers.remove(answer)
+    for answer, criterion in keep:
+        if criterion is not None:
+            answer.title, answer.meaning, answer.position = criterion.title, criterion.meaning, criterion.position
+    for criterion in add:
+        checklist.answers.append(ExitAnswer(criterion_id=criterion.id, position=criterion.position,
+                                            title=criterion.title, meaning=criterion.meaning))
+    if any(a is not b for a, b in zip(sorted(checklist.answers, key=_answer_order), checklist.answers)):
+        checklist.answers.sort(key=_answer_order)  # only when it changes: callers may be looping over the answers
     return checklist
+
+
+def _answer_order(answer):
+    return answer.position, answer.criterion_id
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    """One criterion as a page shows it: its answer (``held``), or a criterion the LA added since the checklist was
+    last changed (``held`` None), answered like any other; answering it adds it to the checklist."""
+
+    criterion_id: int
+    title: str
+    meaning: str
+    position: int
+    held: ExitAnswer | None = None
+
+    @property
+    def answer(self):
+        return self.held.answer if self.held is not None else None
+
+    @property
+    def note(self):
+        return self.held.note if self.held is not None else ""
+
+    @property
+    def is_new(self):
+        return self.held is None
+
+    @property
+    def anchor(self):
+        return f"answer-{self.held.id}" if self.held is not None else f"criterion-{self.criterion_id}"
+
+
+def checklist_rows(checklist, criteria=None) -> list[ChecklistRow]:
+    """The criteria as ``sync_criteria`` would leave the checklist, without changing it: a GET never writes, yet an
+    open checklist shows the LA's current wording and the criteria added since. ``criteria``: {id: criterion}, to
+    share one query between checklists. Recommended or closed checklists show their answers as kept."""
+    if checklist.status != ChecklistStatus.OPEN:
+        return [ChecklistRow(a.criterion_id, a.title, a.meaning, a.position, a) for a in checklist.answers]
+    keep, _, add = _sync_plan(checklist, criteria_by_id() if criteria is None else criteria)
+    rows = [ChecklistRow(a.criterion_id, c.title if c else a.title, c.meaning if c else a.meaning,
+                         c.position if c else a.position, a) for a, c in keep]
+    rows += [ChecklistRow(c.id, c.title, c.meaning, c.position) for c in add]
+    return sorted(rows, key=lambda row: (row.position, row.criterion_id))
+
+
+def new_criterion_for(checklist, criterion_id):
+    """A criterion in use that the open checklist does not ask yet (it was added to the LA's list since), or None."""
+    if checklist.status != ChecklistStatus.OPEN:
+        return None
+    return next((row for row in checklist_rows(checklist) if row.is_new and row.criterion_id == criterion_id), None)
+
+
+def answer_for_criterion(checklist, criterion_id):
+    """The checklist's answer row for a criterion added since it started: brings the checklist up to the LA's list
+    first (a POST, so the new row is written and audited with the answer)."""
+    _require_open(checklist, "its answers can no longer change")
+    sync_criteria(checklist)
+    answer = next((a for a in checklist.answers if a.criterion_id == criterion_id), None)
+    if answer is None:
+        raise RuleBroken("The LA has retired this criterion since: it is no longer on the checklist", "answer")
+    return answer
 
 
 def _require_open(checklist, what):
@@ -308,8 +389,11 @@ def parse_reference(value):
 def answer_criterion(checklist, answer, user, *, value, note="", evidence=(), offered=()):
     """Met or not yet, a note, and links to records (``evidence``: "kind:id" strings, each one of ``offered``)."""
     _require_open(checklist, "its answers can no longer change")
-    if answer.checklist_id != checklist.id:
+    if answer.checklist_id not in (None, checklist.id):
         raise RuleBroken("That criterion is not on this checklist")
+    sync_criteria(checklist)  # a change brings the checklist up to the LA's list (never a page view: a GET)
+    if answer not in checklist.answers:
+        raise RuleBroken("The LA has retired this criterion since: it is no longer on the checklist", "answer")
     if value is None:
         raise RuleBroken("Choose met or not yet", "answer")
     allowed = {link.value for link in offered}
@@ -414,34 +498,6 @@ def decline(checklist, admin, *, reason):
     checklist.status = ChecklistStatus.OPEN
     db.session.flush()
     return decision
-
-
-# --- light-touch monitoring -----------------------------------------------------------------------------------------
-
-def _terms_of_year(start_year, entered):
-    """[(first day, last day)] of the autumn, spring and summer terms of the year starting in September ``start_year``:
-    the LA's own dates where all six half terms are entered, else a typical English year's."""
-    from portal.terms.defaults import typical_term_dates
-
-    year = entered.get(start_year)
-    halves = [(h.starts_on, h.ends_on) for h in year.half_terms] if year is not None and len(year.half_terms) == 6 \
-        else typical_term_dates(start_year)
-    return [(halves[0][0], halves[1][1]), (halves[2][0], halves[3][1]), (halves[4][0], halves[5][1])]
-
-
-def light_touch_ends_on(approved_on: date, terms: int) -> date:
-    """The last day of the ``terms``-th full term after ``approved_on`` (the term it is approved in does not count)."""
-    from portal.terms.rules import academic_years
-
-    entered = {year.start_year: year for year in academic_years()}
-    first_year = approved_on.year - 1 if approved_on.month < 8 else approved_on.year
-    coming = [term for start_year in range(first_year, first_year + terms // 3 + 3)
-              for term in _terms_of_year(start_year, entered) if term[0] > approved_on]
-    return coming[terms - 1][1]
-
-
-def in_light_touch(checklist, today=None) -> bool:
-    return checklist.light_touch_ends_on is not None and checklist.light_touch_ends_on >= (today or clock.today())
 
 
 def people_to_tell(school):

@@ -8,10 +8,12 @@ from portal import clock
 from portal.access import la_admin_required, may_approve_exit, may_run_reviews, may_view_school, school_access
 from portal.categories.rules import current_entry
 from portal.errors_domain import RuleBroken, attach_to_form, rule_for
-from portal.exit import bp, criteria_bp, notify, rules
+from portal.exit import bp, criteria_bp, light_touch, notify, rules
+from portal.exit import letter as exit_letter
 from portal.exit.forms import AnswerForm, CriterionForm, DecisionForm, EmptyForm, RecommendForm
 from portal.exit.models import ChecklistStatus
 from portal.extensions import db
+from portal.pdf import pdf_response
 
 
 # --- the LA's exit criteria -----------------------------------------------------------------------------------------
@@ -107,10 +109,12 @@ def _to_checklist(school, checklist, anchor=None):
 @school_access(may_view_school)
 def index(school):
     checklists = rules.school_checklists(school)
+    criteria = rules.criteria_by_id() if any(c.status == ChecklistStatus.OPEN for c in checklists) else {}
     return render_template("exit/index.html", school=school, checklists=checklists, form=EmptyForm(),
+                           rows={c.id: rules.checklist_rows(c, criteria) for c in checklists},
                            has_open=any(c.status in rules.STILL_OPEN for c in checklists),
                            has_criteria=bool(rules.active_criteria()), today=clock.today(),
-                           in_light_touch=rules.in_light_touch)
+                           in_light_touch=light_touch.in_light_touch)
 
 
 @bp.route("/start", methods=["POST"])
@@ -132,13 +136,14 @@ def start(school):
 @bp.route("/<int:checklist_id>")
 @school_access(may_view_school)
 def show(school, checklist_id):
+    """Never writes: criteria the LA added since show as rows to answer; answering one adds it to the checklist."""
     checklist = checklist_or_404(school, checklist_id)
-    if checklist.status == ChecklistStatus.OPEN and may_run_reviews(current_user, school):
-        rules.sync_criteria(checklist)
-        db.session.commit()
-    evidence = {answer.id: rules.resolve_evidence(school, answer.evidence) for answer in checklist.answers}
-    return render_template("exit/show.html", school=school, checklist=checklist, evidence=evidence,
-                           current=current_entry(school), today=clock.today(),
+    rows = rules.checklist_rows(checklist)
+    evidence = {row.held.id: rules.resolve_evidence(school, row.held.evidence) for row in rows if row.held is not None}
+    today = clock.today()
+    return render_template("exit/show.html", school=school, checklist=checklist, rows=rows, evidence=evidence,
+                           current=current_entry(school), today=today,
+                           light_touch=light_touch.light_touch_visits(checklist, today),
                            may_fill=may_run_reviews(current_user, school) and checklist.status == ChecklistStatus.OPEN,
                            may_decide=may_approve_exit(current_user, school)
                            and checklist.status == ChecklistStatus.RECOMMENDED)
@@ -159,26 +164,58 @@ def answer(school, checklist_id, answer_id):
     elsewhere = _refused_unless_open(school, checklist)
     if elsewhere:
         return elsewhere
-    row = next((a for a in checklist.answers if a.id == answer_id), None)
-    if row is None:
+    held = next((a for a in checklist.answers if a.id == answer_id), None)
+    if held is None:
         abort(404)
+    shown = next((row for row in rules.checklist_rows(checklist) if row.held is held), None)
+    if shown is None:
+        flash("The LA has retired this criterion since: it is no longer on the checklist.", "error")
+        return _to_checklist(school, checklist)
+    return _answer_page(school, checklist, shown, lambda: held,
+                        url_for("exit.answer", school_id=school.id, checklist_id=checklist.id, answer_id=held.id))
+
+
+@bp.route("/<int:checklist_id>/new-criteria/<int:exit_criterion_id>", methods=["GET", "POST"])
+@school_access(may_run_reviews)
+def answer_new_criterion(school, checklist_id, exit_criterion_id):
+    """A criterion the LA added since the checklist started: the page shows it without writing; saving the answer
+    adds it to the checklist (with any other new ones) and answers it in one step."""
+    checklist = checklist_or_404(school, checklist_id)
+    elsewhere = _refused_unless_open(school, checklist)
+    if elsewhere:
+        return elsewhere
+    held = next((a for a in checklist.answers if a.criterion_id == exit_criterion_id), None)
+    if held is not None:  # answered meanwhile (or by a colleague): its own page
+        return redirect(url_for("exit.answer", school_id=school.id, checklist_id=checklist.id, answer_id=held.id))
+    shown = rules.new_criterion_for(checklist, exit_criterion_id)
+    if shown is None:
+        abort(404)
+    return _answer_page(school, checklist, shown, lambda: rules.answer_for_criterion(checklist, exit_criterion_id),
+                        url_for("exit.answer_new_criterion", school_id=school.id, checklist_id=checklist.id,
+                                exit_criterion_id=exit_criterion_id))
+
+
+def _answer_page(school, checklist, shown, row_to_answer, action):
+    """The answer form for one criterion (``shown``, a ChecklistRow); ``row_to_answer()`` gives the answer row to save
+    into, and is called only on a valid POST (for a new criterion it adds the row)."""
     choices = rules.evidence_choices(school)
-    held = rules.resolve_evidence(school, row.evidence)
-    for link in held:  # what it already links stays offered, even when no longer among the latest records
+    linked = rules.resolve_evidence(school, shown.held.evidence) if shown.held is not None else []
+    for link in linked:  # what it already links stays offered, even when no longer among the latest records
         if all(link.value != offered.value for offered in choices[link.kind]):
             choices[link.kind].append(link)
     offered = [link for links in choices.values() for link in links]
-    form = AnswerForm(data={"answer": row.answer, "note": row.note, "evidence": [link.value for link in held]})
+    form = AnswerForm(data={"answer": shown.answer, "note": shown.note, "evidence": [link.value for link in linked]})
     form.evidence.choices = [(link.value, link.value) for link in offered]
     if form.validate_on_submit():
         with rule_for(form, "answer") as outcome:
+            row = row_to_answer()
             rules.answer_criterion(checklist, row, current_user, value=form.answer.data, note=form.note.data or "",
                                    evidence=form.evidence.data or [], offered=offered)
         if outcome.ok:
             flash(f"“{row.title}”: {row.answer.label.lower()}.", "success")
             return _to_checklist(school, checklist, f"answer-{row.id}")
-    return render_template("exit/answer_form.html", school=school, checklist=checklist, row=row, form=form,
-                           choices=choices, kinds=rules.EVIDENCE_KINDS, chosen=set(form.evidence.data or []))
+    return render_template("exit/answer_form.html", school=school, checklist=checklist, row=shown, form=form,
+                           action=action, choices=choices, kinds=rules.EVIDENCE_KINDS, chosen=set(form.evidence.data or []))
 
 
 @bp.route("/<int:checklist_id>/recommend", methods=["GET", "POST"])
@@ -188,8 +225,7 @@ def recommend(school, checklist_id):
     elsewhere = _refused_unless_open(school, checklist)
     if elsewhere:
         return elsewhere
-    rules.sync_criteria(checklist)
-    categories = rules.exit_categories(school)
+    categories = rules.exit_categories(school)  # no sync here: a GET never writes (rules.recommend syncs on POST)
     previous = checklist.recommended_category_id
     form = RecommendForm(data={"category_id": str(previous) if previous else None, "reason": checklist.recommendation})
     form.category_id.choices = [(str(c.id), c.label) for c in categories]
@@ -203,8 +239,9 @@ def recommend(school, checklist_id):
             db.session.commit()
             flash("Exit recommended. The LA admin approves or declines it.", "success")
             return _to_checklist(school, checklist)
+    unanswered = [row for row in rules.checklist_rows(checklist) if row.answer is None]
     return render_template("exit/recommend.html", school=school, checklist=checklist, form=form, categories=categories,
-                           current=current_entry(school))
+                           current=current_entry(school), unanswered=unanswered)
 
 
 @bp.route("/<int:checklist_id>/decision", methods=["GET", "POST"])
@@ -232,3 +269,29 @@ def decide(school, checklist_id):
                 flash("Exit declined: the checklist is open again, and the adviser has been told why.", "success")
             return _to_checklist(school, checklist)
     return render_template("exit/decide.html", school=school, checklist=checklist, form=form, current=current_entry(school))
+
+
+# --- the exit letter ------------------------------------------------------------------------------------------------
+
+def _letter(school, checklist_id):
+    """What the letter page and its PDF show: the letter as it was sent, 404 before exit is approved."""
+    checklist = checklist_or_404(school, checklist_id)
+    found = exit_letter.exit_letter(checklist)
+    if found is None:
+        abort(404)
+    letter, sent = found
+    return dict(school=school, checklist=checklist, letter=letter, sent=sent)
+
+
+@bp.route("/<int:checklist_id>/letter")
+@school_access(may_view_school)
+def letter(school, checklist_id):
+    return render_template("exit/letter.html", **_letter(school, checklist_id))
+
+
+@bp.route("/<int:checklist_id>/letter/pdf")
+@school_access(may_view_school)
+def letter_pdf(school, checklist_id):
+    context = _letter(school, checklist_id)
+    return pdf_response(render_template("exit/letter.html", **context),
+                        f"{school.name} exit letter {context['checklist'].closed_on.isoformat()}.pdf")

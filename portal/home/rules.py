@@ -60,3 +60,17 @@ def support_due_for(user, today, within_days=14):
         return []
     due = [activity for activities in activities_due(school_ids, today, within_days).values() for activity in activities]
     return sorted(due, key=lambda activity: (activity.due_on, activity.package.school.name))
+
+
+def light_touch_due_for(user, today, within_days=20):
+    """Light-touch visits (one a term after exit from intervention) due within 20 working days or overdue at the
+    schools this person advises (every school for the LA admin), soonest first: [LightTouchDue]. The schools go to
+    the query as a subquery: the same statements for 6 schools or 600."""
+    from portal.access import is_la_admin
+    from portal.exit.light_touch import light_touch_due
+
+    if is_la_admin(user):
+        school_ids = select(School.id).where(School.active.is_(True))
+    else:
+        school_ids = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)
+    return light_touch_due(school_ids, today, within_days)

@@ -5,7 +5,7 @@ from portal.access import is_la_admin, signed_in
 from portal.comments.rules import open_comments_for
 from portal.evidence.rules import queries_to_answer, verification_summary
 from portal.categories.rules import round_work_for
-from portal.home.rules import support_due_for
+from portal.home.rules import light_touch_due_for, support_due_for
 from portal.home import bp
 from portal.minutes.rules import minutes_awaiting_confirmation_by, open_actions_for, reviews_without_governing_body_date
 from portal import clock
@@ -38,6 +38,7 @@ def index():
         "today": clock.today(),
         "categorisation": round_work_for(current_user),
         "support_due": support_due_for(current_user, clock.today()),
+        "light_touch_due": light_touch_due_for(current_user, clock.today()),
     }
     context["overview"] = overview(current_user, request.args, context["today"])
     if context["overview"] is not None:

@@ -7,7 +7,8 @@ cancels queued ones that are no longer wanted (the meeting moved, the evidence a
 Reminders are queued (and sent) only on working days: a scan on a weekend, a bank holiday or an LA closure
 day does nothing, and a window that ends on such a day stays open until the next working day, so a reminder
 missed while the portal was down goes out then, once.
-Default schedule, in working days: see ``SCHEDULE``.
+Default schedule, in working days: see ``SCHEDULE``. Support activities (``_support_reminders``) go to the school's
+advisers, who follow them up (their home pages list the same activities).
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app, render_template, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.evidence.models import EvidenceItem, EvidenceStatus
 from portal.extensions import db
@@ -30,6 +31,7 @@ from portal import clock
 from portal.clock import as_london
 from portal.working_days import is_working_day, shift_working_days
 from portal.templating import govuk_date
+from portal.support.money import format_days
 
 # What each reminder is, who gets it and when (working days), for the profile page and the README.
 SCHEDULE = {
@@ -47,6 +49,8 @@ SCHEDULE = {
               "The working day before the notes are due (5 working days after the visit), and the day after if not issued"),
     "accuracy": ("Notes of visit to check", "Headteacher (or senior leaders)",
                  "The working day before the accuracy check closes, if the school has not answered"),
+    "support": ("Support activity due", "Adviser",
+                "5 working days before a support activity is due, and the working day after if it is not marked done"),
 }
 REMINDER_KINDS = tuple(SCHEDULE)
 
@@ -255,6 +259,53 @@ def _visit_reminders(today, settings, closures):
     return found
 
 
+SUPPORT_OVERDUE_DAYS = 30  # an overdue support activity is reminded about once, within a month of its date
+
+
+def _support_reminders(today, closures):
+    """Support activities not done: to each active adviser of the school, 5 working days before the due date and
+    the working day after it. The key holds the activity, its due date and the stage: a moved date reminds again,
+    nothing goes twice. One query for the activities with their packages, schools and people, however many schools."""
+    from portal.support.models import SupportActivity, SupportPackage
+
+    last_due = shift_working_days(today, 5, closures)  # the latest due date whose first reminder is due by today
+    activities = db.session.scalars(
+        select(SupportActivity).join(School, School.id == SupportActivity.school_id)
+        .where(SupportActivity.done_on.is_(None), SupportActivity.due_on.is_not(None), School.active.is_(True),
+               SupportActivity.due_on >= today - timedelta(days=SUPPORT_OVERDUE_DAYS + 7), SupportActivity.due_on <= last_due)
+        .options(joinedload(SupportActivity.package).joinedload(SupportPackage.school).selectinload(School.roles)
+                 .selectinload(SchoolRole.user))
+        .order_by(SupportActivity.due_on, SupportActivity.id)
+    ).all()
+    found = []
+    for activity in activities:
+        package, due = activity.package, activity.due_on
+        school = package.school
+        what = activity.what if len(activity.what) <= 80 else activity.what[:79] + "…"
+        for stage, send_on, until, overdue in (
+            ("5-days", shift_working_days(due, -5, closures), due, False),
+            ("overdue", shift_working_days(due, 1, closures), due + timedelta(days=SUPPORT_OVERDUE_DAYS), True),
+        ):
+            if not _in_window(today, send_on, until, closures):
+                continue
+            for adviser in _people(school, {Role.ADVISER}):
+                found.append(Reminder(
+                    key=f"support:activity-{activity.id}:{adviser.email.lower()}:{due}:{stage}", kind="support",
+                    email=adviser.email, user_id=adviser.id, school=school,
+                    subject=(f"Overdue: support activity for {school.name} due {govuk_date(due)}: {what}" if overdue
+                             else f"Support activity due {govuk_date(due)}: {school.name}: {what}"),
+                    heading="Support activity overdue" if overdue else "Support activity due",
+                    lines=[f"{activity.what} ({package.name}) for {school.name} "
+                           + (f"was due on {govuk_date(due)} and is not marked done." if overdue
+                              else f"is due by {govuk_date(due)}."),
+                           f"Provider: {activity.provider_label}. Days: {format_days(activity.days_used)} used of "
+                           f"{format_days(activity.days_allocated)} allocated.",
+                           "When it is done, record the days used and the date done on the school's support page."],
+                    link=public_link("support.index", school_id=school.id, _anchor=f"activity-{activity.id}"),
+                    link_text=f"See {school.name}'s support package", due_on=due))
+    return found
+
+
 def wanted_reminders(today: date):
     """Every reminder that should have gone out by ``today`` and still applies."""
     settings, closures = deadline_settings(), closure_days()
@@ -282,6 +333,7 @@ def wanted_reminders(today: date):
         found += _confirmation_reminders(version, today, closures)
     found += _verification_reminders(today, closures)
     found += _visit_reminders(today, settings, closures)
+    found += _support_reminders(today, closures)
     return found
 
 

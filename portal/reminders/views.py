@@ -18,7 +18,8 @@ bp = Blueprint("reminders", __name__)
 # Which reminders each role receives (keys of SCHEDULE).
 RECEIVES = {
     Role.HEADTEACHER: ["evidence", "meeting", "accuracy"], Role.SENIOR_LEADER: ["evidence"],
-    Role.ADVISER: ["agenda", "meeting", "minutes", "verification", "notes"], Role.CHAIR_OF_GOVERNORS: ["meeting", "confirm"],
+    Role.ADVISER: ["agenda", "meeting", "minutes", "verification", "notes", "support"],
+    Role.CHAIR_OF_GOVERNORS: ["meeting", "confirm"],
     Role.GOVERNOR: ["confirm"], Role.CLERK: [],
 }
 

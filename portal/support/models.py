@@ -174,6 +174,12 @@ class SupportPackage(db.Model):
     def cost_spent_pence(self) -> int:
         return sum(a.cost_spent_pence for a in self.activities)
 
+    def occurrences(self, activity):
+        """Every occurrence of ``activity``'s series in this package, the first first. The occurrences of a repeating
+        activity share its position in the package (no other activity does), which is how the series is known."""
+        return sorted((a for a in self.activities if a.position == activity.position and a.bespoke == activity.bespoke),
+                      key=lambda a: (a.id is None, a.id or 0))
+
 
 class SupportActivity(_When, db.Model):
     __tablename__ = "support_activity"
@@ -203,10 +209,30 @@ class SupportActivity(_When, db.Model):
     done_on: Mapped[date | None]
 
     package = relationship("SupportPackage", back_populates="activities")
+    # The visits whose days of adviser time are counted in this activity's days used (the visit holds the link).
+    visits = relationship("Visit", primaryjoin="SupportActivity.id == foreign(Visit.support_activity_id)",
+                          order_by="[Visit.visited_on, Visit.id]", viewonly=True)
 
     @property
     def audit_school_id(self):
         return self.school_id
+
+    @property
+    def occurrence_number(self) -> int:
+        """1 for the first occurrence of a repeating activity, 2 for the next one added, and so on."""
+        return self.package.occurrences(self).index(self) + 1
+
+    @property
+    def later_occurrence(self):
+        """The occurrence added when this one was done, or None."""
+        series = self.package.occurrences(self)
+        position = series.index(self)
+        return series[position + 1] if position + 1 < len(series) else None
+
+    @property
+    def makes_next(self) -> bool:
+        """Marking this one done adds the next occurrence: it repeats and is the latest of its series."""
+        return self.repeats and self.later_occurrence is None
 
     @property
     def over_allocation(self) -> bool:

@@ -1,9 +1,14 @@
 """Support package rules: templates (data), applying one to a school on a trigger date, bespoke activities, days and
-money used, marking done, and moving the trigger.
+money used (recorded on the package, or by the visits that delivered an activity), marking done, repeating
+activities, and moving the trigger.
 
 Due dates follow the trigger: working days use ``shift_working_days`` with the LA's closure days (as meeting
 deadlines do); weeks and calendar days are plain calendar arithmetic. A repeating activity (half-termly, termly)
-is created once, for its first occurrence: the next one is added when it is due.
+is created for its first occurrence; when an occurrence is marked done, the next is added (once: marking it done
+again adds nothing), due in the next half term (or term) of the LA's term dates as far from its start as the one
+done was from the start of its own, on a working day; 7 (or 13) weeks on when those term dates are not entered.
+The next occurrence keeps its own date: moving the trigger moves only the activities not yet done that follow it.
+The LA admin can stop a repeating activity: its latest occurrence stops repeating and no further one is added.
 """
 
 import json
@@ -17,10 +22,11 @@ from sqlalchemy.orm import selectinload
 from portal import audit, clock
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
-from portal.support.models import (OffsetUnit, Payer, Repeat, SupportActivity, SupportPackage, SupportTemplate,
-                                   TemplateActivity)
+from portal.support.models import (OffsetUnit, Payer, Repeat, SupportActivity, SupportPackage, SupportReview,
+                                   SupportTemplate, TemplateActivity)
 from portal.templating import govuk_date
-from portal.working_days import shift_working_days
+from portal.terms.rules import academic_years
+from portal.working_days import is_working_day, shift_working_days
 
 READY_MADE_FOLDER = Path(__file__).resolve().parent / "ready_made"
 ACTIVITY_FIELDS = ("what", "purpose", "offset_count", "offset_unit", "repeat", "when_text", "who", "days", "cost_pence",
@@ -145,9 +151,12 @@ def copy_ready_made(data):
 # --- a school's package ------------------------------------------------------------------------
 
 def school_packages(school):
+    """The school's packages, newest trigger first, with everything the support page shows (the visits that used each
+    activity's days, the reviewers) in a fixed number of statements however many packages, activities and visits."""
     return db.session.scalars(select(SupportPackage).where(SupportPackage.school_id == school.id)
-                              .options(selectinload(SupportPackage.activities), selectinload(SupportPackage.template),
-                                       selectinload(SupportPackage.reviews))
+                              .options(selectinload(SupportPackage.activities).selectinload(SupportActivity.visits),
+                                       selectinload(SupportPackage.template),
+                                       selectinload(SupportPackage.reviews).selectinload(SupportReview.reviewed_by))
                               .order_by(SupportPackage.trigger_on.desc(), SupportPackage.id.desc())).all()
 
 
@@ -241,8 +250,10 @@ def change_activity(activity, *, what, purpose="", who="", provider=None, provid
     return activity
 
 
-def record_use(activity, *, days_used, cost_spent_pence=None, done_on=None, confirm_over=False, today=None):
-    """Days used, money spent, and the date it was done. Days used above days allocated need ``confirm_over``."""
+def record_use(activity, *, days_used, cost_spent_pence=None, done_on=None, confirm_over=False, today=None, closures=None,
+               years=None):
+    """Days used, money spent, and the date it was done. Days used above days allocated need ``confirm_over``.
+    A date done on an occurrence of a repeating activity adds the next occurrence (see ``add_next_occurrence``)."""
     today = today or clock.today()
     days_used = days_used if days_used is not None else Decimal("0")
     if days_used < 0 or (days_used * 2) % 1 != 0:
@@ -253,7 +264,154 @@ def record_use(activity, *, days_used, cost_spent_pence=None, done_on=None, conf
     if done_on is not None and done_on > today:
         raise RuleBroken("The date done must be today or in the past", "done_on")
     activity.days_used, activity.cost_spent_pence, activity.done_on = days_used, cost_spent_pence or 0, done_on
+    if done_on is not None:
+        add_next_occurrence(activity, closures=closures, years=years)
     return activity
+
+
+# --- repeating activities ----------------------------------------------------------------------
+
+FALLBACK_WEEKS = {Repeat.HALF_TERMLY: 7, Repeat.TERMLY: 13}  # a half term, a term, when the LA's dates are not entered
+
+
+def _periods(years, repeat):
+    """[((start year, index), first day, last day)] of the half terms, or the terms (two half terms each), entered."""
+    found = []
+    for year in years:
+        halves = sorted(year.half_terms, key=lambda half_term: half_term.number)
+        if repeat == Repeat.TERMLY:
+            found += [((year.start_year, n // 2), halves[n].starts_on, halves[n + 1].ends_on)
+                      for n in range(0, len(halves) - 1, 2)]
+        else:
+            found += [((year.start_year, n), half_term.starts_on, half_term.ends_on) for n, half_term in enumerate(halves)]
+    return sorted(found, key=lambda period: period[1])
+
+
+def _working_day_from(day, closures, step=1):
+    """``day`` when it is a working day, else the next one (the one before when ``step`` is -1)."""
+    return day if is_working_day(day, closures) else shift_working_days(day, step, closures)
+
+
+def next_occurrence_due(day: date, repeat: Repeat, years=(), closures=frozenset()) -> date:
+    """The next occurrence's due date: in the next half term (or term), as many days after its first day as ``day``
+    is after the first day of its own (no later than its last day), moved to a working day inside it. Without the
+    LA's dates for both, 7 (or 13) weeks after ``day``, moved to the next working day."""
+    periods = _periods(years, repeat)
+    per_year = 3 if repeat == Repeat.TERMLY else 6
+    started = [period for period in periods if period[1] <= day]
+    if started:
+        (year, index), starts, _ends = started[-1]
+        wanted = (year, index + 1) if index + 1 < per_year else (year + 1, 0)
+        following = next((period for period in periods if period[0] == wanted), None)
+        if following is not None:
+            _, next_starts, next_ends = following
+            due = min(next_starts + (day - starts), next_ends)
+            moved = _working_day_from(due, closures)
+            return moved if moved <= next_ends else _working_day_from(due, closures, step=-1)
+    return _working_day_from(day + timedelta(weeks=FALLBACK_WEEKS[repeat]), closures)
+
+
+def _already_followed(activity) -> bool:
+    """Whether the next occurrence exists, asked of the database with this occurrence's row locked (PostgreSQL), so
+    two people marking it done at once still add one."""
+    db.session.execute(select(SupportActivity.id).where(SupportActivity.id == activity.id).with_for_update())
+    return db.session.scalar(select(SupportActivity.id).where(
+        SupportActivity.package_id == activity.package_id, SupportActivity.position == activity.position,
+        SupportActivity.bespoke == activity.bespoke, SupportActivity.id > activity.id).limit(1)) is not None
+
+
+def add_next_occurrence(activity, *, closures=None, years=None):
+    """Once an occurrence of a repeating activity is done, the next one: the same activity, provider, payer, days
+    allocated and money committed per occurrence, nothing used yet, due in the next half term (or term). None when
+    the activity does not repeat (or its repeating was stopped), or when its next occurrence is already there: marking
+    it done again, or changing its days, never adds another."""
+    if activity.done_on is None or not activity.repeats:
+        return None
+    db.session.flush()
+    if _already_followed(activity):
+        return None
+    base = activity.due_on or activity.done_on
+    due_on = next_occurrence_due(base, activity.repeat, academic_years() if years is None else years, _closures(closures))
+    following = SupportActivity(
+        school_id=activity.school_id, position=activity.position, bespoke=activity.bespoke, what=activity.what,
+        purpose=activity.purpose, offset_count=None, offset_unit=activity.offset_unit, repeat=activity.repeat,
+        when_text=f"{activity.repeat.label}: the occurrence after the one due {govuk_date(base)}", who=activity.who,
+        provider=activity.provider, provider_name=activity.provider_name, due_on=due_on,
+        days_allocated=activity.days_allocated, days_used=Decimal("0"), cost_committed_pence=activity.cost_committed_pence,
+        cost_spent_pence=0, payer=activity.payer)
+    activity.package.activities.append(following)
+    db.session.flush()
+    return following
+
+
+def stop_repeating(activity, today=None):
+    """The LA admin ends a repeating activity (the need has gone, or the package changes): its latest occurrence
+    stops repeating, so marking it done adds no further one. The occurrences already listed stay, and the latest says
+    when the repeating stopped."""
+    today = today or clock.today()
+    latest = activity.package.occurrences(activity)[-1]
+    if not latest.repeats:
+        raise RuleBroken(f"{activity.what} does not repeat: there is nothing to stop")
+    was = latest.repeat
+    latest.when_text = f"{latest.when_label}; {was.label.lower()} until stopped on {govuk_date(today)}"[:200]
+    latest.repeat = Repeat.NONE
+    audit.record("support_activity.repeat_stopped", f"{latest.what[:200]}: {was.label.lower()} repeating stopped",
+                 record_type="support_activity", record_id=latest.id, school_id=latest.school_id,
+                 changes={"repeat": [was.value, Repeat.NONE.value]})
+    return latest
+
+
+# --- days a visit used -------------------------------------------------------------------------
+
+def open_activities(school, also=None):
+    """The school's activities not yet done, soonest first, with their packages: what a visit can have delivered.
+    ``also``: the visit's own activity, kept as a choice though it has been marked done since."""
+    found = db.session.scalars(
+        select(SupportActivity).where(SupportActivity.school_id == school.id, SupportActivity.done_on.is_(None))
+        .options(selectinload(SupportActivity.package))
+        .order_by(SupportActivity.due_on.is_(None), SupportActivity.due_on, SupportActivity.id)).all()
+    if also is not None and also not in found:
+        found.append(also)
+    return found
+
+
+def activity_choice_label(activity):
+    """"Core package: Round-table review (due 29 January 2027)", as the visit form lists it."""
+    due = f"due {govuk_date(activity.due_on)}" if activity.due_on else "no set date"
+    what = activity.what if len(activity.what) <= 120 else activity.what[:119] + "…"
+    return f"{activity.package.name}: {what} ({due}{', done' if activity.done_on else ''})"
+
+
+def count_visit_days(visit, activity, days, *, confirm_over=False):
+    """The support activity a visit delivered and the days of the adviser's time it used, counted in that
+    activity's days used. A change moves the difference: the visit's old days come off the activity they were
+    counted in before the new days go on, so a visit is never counted twice. Going over the days allocated needs
+    ``confirm_over``, as recording use on the package does."""
+    if activity is None:
+        if days:
+            raise RuleBroken("Choose the support activity this visit delivered, or leave the days blank",
+                             "support_activity_id")
+    else:
+        if activity.school_id != visit.school_id:
+            raise RuleBroken("Choose one of the school's support activities", "support_activity_id")
+        if activity.done_on is not None and activity is not visit.support_activity:
+            raise RuleBroken(f"{activity.what} is marked done: choose an activity still to do", "support_activity_id")
+        if not days:
+            raise RuleBroken("Enter the days of your time this visit used, in half days, like 0.5 or 1", "support_days")
+        if days < 0 or (days * 2) % 1 != 0:
+            raise RuleBroken("Days of your time used must be in half days, like 0.5 or 1", "support_days")
+    was_activity, was_days = visit.support_activity, visit.support_days or Decimal("0")
+    if activity is not None:
+        total = activity.days_used - (was_days if activity is was_activity else Decimal("0")) + days
+        if total > activity.days_allocated and total > activity.days_used and not confirm_over:
+            raise RuleBroken(f"Days used on {activity.what[:120]} would be {total.normalize():f}, more than the "
+                             f"{activity.days_allocated.normalize():f} allocated: tick the box to confirm", "confirm_over")
+    if was_activity is not None:
+        was_activity.days_used = max(Decimal("0"), was_activity.days_used - was_days)
+    if activity is not None:
+        activity.days_used += days
+    visit.support_activity, visit.support_days = activity, (days if activity is not None else None)
+    return visit
 
 
 def activities_due(school_ids, today, within_days=14) -> dict[int, list[SupportActivity]]:

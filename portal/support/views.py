@@ -13,6 +13,7 @@ from portal.support import bp, rules
 from portal.support.forms import ActivityForm, ApplyForm, PackageForm, TemplateActivityForm, TemplateForm, UseForm
 from portal.support.models import Payer
 from portal.support.money import format_days, format_pence
+from portal.templating import govuk_date
 
 bp.app_template_filter("pence")(format_pence)
 bp.app_template_filter("days")(format_days)
@@ -260,6 +261,7 @@ def activity_record(school, package_id, activity_id):
     form = UseForm(data={"days_used": activity.days_used, "cost_spent": activity.cost_spent_pence, "done_on": activity.done_on})
     over = False
     if form.validate_on_submit():
+        followed_by = activity.later_occurrence
         try:
             rules.record_use(activity, days_used=form.days_used.data, cost_spent_pence=form.cost_spent.data,
                              done_on=form.done_on.data, confirm_over=form.confirm_over.data)
@@ -268,8 +270,27 @@ def activity_record(school, package_id, activity_id):
             over = problem.field == "confirm_over"
             attach_to_form(form, problem, "days_used")
         else:
+            added = activity.later_occurrence if activity.later_occurrence is not followed_by else None
             db.session.commit()
-            flash("Saved." + (" More days were used than allocated." if activity.over_allocation else ""), "success")
-            return _to_package(school, package, activity)
+            flash("Saved." + (" More days were used than allocated." if activity.over_allocation else "")
+                  + (f" The next occurrence is due {govuk_date(added.due_on)}." if added else ""), "success")
+            return _to_package(school, package, added or activity)
     over = over or (form.days_used.data is not None and form.days_used.data > activity.days_allocated)
     return render_template("support/record_form.html", school=school, form=form, package=package, activity=activity, over=over)
+
+
+@bp.route("/schools/<int:school_id>/support/<int:package_id>/activities/<int:activity_id>/stop-repeating", methods=["POST"])
+@school_access(may_manage_support)
+def activity_stop_repeating(school, package_id, activity_id):
+    """The LA admin stops a repeating activity: no further occurrence is added (a one-button form: writes never on GET)."""
+    package = package_or_404(school, package_id)
+    activity = activity_or_404(package, activity_id)
+    try:
+        latest = rules.stop_repeating(activity)
+    except RuleBroken as problem:
+        db.session.rollback()
+        flash(problem.message, "error")
+        return _to_package(school, package, activity)
+    db.session.commit()
+    flash(f"{latest.what}: repeating stopped. No further occurrence will be added.", "success")
+    return _to_package(school, package, latest)

@@ -7,12 +7,14 @@ each with its next steps and one blank row to add another (the add-another patte
 from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovFileInput, GovRadioInput, GovSelect, GovSubmitInput,
-                                                GovTextArea, GovTextInput)
-from wtforms import MultipleFileField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovCheckboxInput, GovFileInput, GovRadioInput, GovSelect,
+                                                GovSubmitInput, GovTextArea, GovTextInput)
+from wtforms import (BooleanField, MultipleFileField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.forms_common import GovDateField, require_date
+from portal.support.forms import DaysField
 from portal.visits.models import CorrectionOutcome, Verdict, VisitKind
 from portal.visits.rules import NextStep, passages
 
@@ -43,20 +45,29 @@ class VisitForm(FlaskForm):
     looked_at = SelectMultipleField("Which priorities and success criteria did the visit look at?", widget=GovCheckboxesInput(),
                                     validate_choice=False,
                                     description="Your notes will have a part for each one you choose.")
+    support_activity_id = SelectField("Support activity this visit delivered (optional)", coerce=_int_or_none, widget=GovSelect(),
+                                      validate_choice=False,
+                                      description="From the school's support package. "
+                                                  "The days you enter are added to its days used.")
+    support_days = DaysField("Days of your time used", description="In half days, for example 0.5 or 1", validators=[Optional()])
+    confirm_over = BooleanField("I confirm more days were used than were allocated", widget=GovCheckboxInput())
     save = SubmitField("Save and write the notes", widget=GovSubmitInput())
 
 
-def visit_form(options, priorities, visit=None):
-    """The visit's details; ``options`` are (key, heading) from the plan, ``priorities`` its priorities."""
+def visit_form(options, priorities, visit=None, support=()):
+    """The visit's details; ``options`` are (key, heading) from the plan, ``priorities`` its priorities, ``support``
+    (activity, label) for the school's support activities a visit can deliver."""
     if visit is None:
         form = VisitForm()
     else:
         form = VisitForm(data={"visited_on": visit.visited_on, "kind": visit.kind, "focus_priority_id": visit.focus_priority_id,
                                "people_seen": visit.people_seen,
-                               "looked_at": [s["key"] for s in (visit.draft or {}).get("sections", [])]})
+                               "looked_at": [s["key"] for s in (visit.draft or {}).get("sections", [])],
+                               "support_activity_id": visit.support_activity_id or 0, "support_days": visit.support_days})
         form.save.label.text = "Save details"
     form.looked_at.choices = list(options)
     form.focus_priority_id.choices = [(0, "Not a focus visit")] + [(p.id, p.title) for p in priorities]
+    form.support_activity_id.choices = [(0, "None")] + [(activity.id, label) for activity, label in support]
     return form
 
 

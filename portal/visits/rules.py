@@ -18,6 +18,8 @@ from portal import clock
 from portal.plans.models import Plan, PlanStatus, Priority
 from portal.schools.rules import active_people
 from portal.schools.models import Role, School, SchoolRole
+from portal.support.models import SupportActivity
+from portal.support.rules import activity_choice_label, count_visit_days, open_activities
 from portal.templating import govuk_date
 from portal.terms.rules import closure_days, deadline_settings
 from portal.clock import as_london
@@ -126,8 +128,9 @@ def _check_details(school, plan, *, visited_on, kind, focus_priority, today):
 # --- recording the visit and writing the notes -----------------------------------------
 
 def record_visit(school, adviser, *, visited_on, kind, people_seen="", looked_at=(), focus_priority=None, plan=None,
-                 today=None) -> Visit:
-    """A new visit with draft notes: one section for each priority or success criterion it looked at."""
+                 today=None, support_activity=None, support_days=None, confirm_over=False) -> Visit:
+    """A new visit with draft notes: one section for each priority or success criterion it looked at; with the
+    support activity it delivered, its days are counted in that activity's days used."""
     today = today or clock.today()
     plan = plan if plan is not None else current_plan(school)
     _check_details(school, plan, visited_on=visited_on, kind=kind, focus_priority=focus_priority, today=today)
@@ -136,8 +139,26 @@ def record_visit(school, adviser, *, visited_on, kind, people_seen="", looked_at
                   focus=focus_priority.title if kind == VisitKind.FOCUS else "", adviser_id=getattr(adviser, "id", None),
                   status=NotesStatus.DRAFT,
                   draft={"summary": "", "sections": _sections_for(plan, list(looked_at))})
+    count_visit_days(visit, support_activity, support_days, confirm_over=confirm_over)
     db.session.add(visit)
     return visit
+
+
+def support_choices(school, visit=None):
+    """The support activities a visit to ``school`` can have delivered: its activities not yet done (and the visit's
+    own, though marked done since), as [(activity, label)]; empty when the school has none."""
+    return [(activity, activity_choice_label(activity))
+            for activity in open_activities(school, also=visit.support_activity if visit is not None else None)]
+
+
+def chosen_support_activity(support, activity_id):
+    """The activity picked from ``support_choices`` (None for none); one not offered is refused, not ignored."""
+    if not activity_id:
+        return None
+    chosen = next((activity for activity, _label in support if activity.id == activity_id), None)
+    if chosen is None:
+        raise RuleBroken("Choose one of the school's support activities still to do", "support_activity_id")
+    return chosen
 
 
 def _require_draft(visit):
@@ -145,11 +166,14 @@ def _require_draft(visit):
         raise RuleBroken("These notes have been issued: they cannot be changed here")
 
 
-def change_details(visit, *, visited_on, kind, people_seen="", looked_at=(), focus_priority=None, today=None):
-    """While the notes are a draft: the date, type, people seen and what the visit looked at."""
+def change_details(visit, *, visited_on, kind, people_seen="", looked_at=(), focus_priority=None, today=None,
+                   support_activity=None, support_days=None, confirm_over=False):
+    """While the notes are a draft: the date, type, people seen, what the visit looked at, and the support activity
+    it delivered with the days it used (a change moves the days between activities; nothing is counted twice)."""
     _require_draft(visit)
     today = today or clock.today()
     _check_details(visit.school, visit.plan, visited_on=visited_on, kind=kind, focus_priority=focus_priority, today=today)
+    count_visit_days(visit, support_activity, support_days, confirm_over=confirm_over)
     visit.visited_on, visit.kind, visit.people_seen = visited_on, kind, (people_seen or "").strip()
     visit.focus_priority_id = focus_priority.id if kind == VisitKind.FOCUS else None
     visit.focus = focus_priority.title if kind == VisitKind.FOCUS else ""
@@ -369,7 +393,7 @@ def load_visit(school, visit_id):
                  selectinload(Visit.responses).selectinload(AccuracyResponse.corrections).selectinload(Correction.decided_by),
                  selectinload(Visit.responses).selectinload(AccuracyResponse.responded_by),
                  selectinload(Visit.attachments), selectinload(Visit.verifications).selectinload(Verification.item),
-                 selectinload(Visit.adviser),
+                 selectinload(Visit.adviser), selectinload(Visit.support_activity).selectinload(SupportActivity.package),
                  selectinload(Visit.plan).selectinload(Plan.priorities).selectinload(Priority.success_criteria))
     )
 

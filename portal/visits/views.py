@@ -55,22 +55,30 @@ def index(school):
 def _details_form(school, visit=None):
     plan = visit.plan if visit is not None else rules.current_plan(school)
     priorities = plan.priorities if plan else []
-    return visit_form(rules.focus_options(plan), priorities, visit), plan, priorities
+    support = rules.support_choices(school, visit)
+    return visit_form(rules.focus_options(plan), priorities, visit, support), plan, priorities, support
 
 
 def _chosen_priority(priorities, priority_id):
     return next((p for p in priorities if p.id == priority_id), None)
 
 
+def _support_given(form, support):
+    """The support activity, days and confirmation as the form holds them, for the rules."""
+    return {"support_activity": rules.chosen_support_activity(support, form.support_activity_id.data),
+            "support_days": form.support_days.data, "confirm_over": form.confirm_over.data}
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @school_access(may_run_reviews)
 def new(school):
-    form, plan, priorities = _details_form(school)
+    form, plan, priorities, support = _details_form(school)
     if form.validate_on_submit():
         try:
             visit = rules.record_visit(school, current_user, visited_on=form.visited_on.data, kind=form.kind.data,
                                        people_seen=form.people_seen.data, looked_at=form.looked_at.data or [],
-                                       focus_priority=_chosen_priority(priorities, form.focus_priority_id.data), plan=plan)
+                                       focus_priority=_chosen_priority(priorities, form.focus_priority_id.data), plan=plan,
+                                       **_support_given(form, support))
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "visited_on")
@@ -78,7 +86,7 @@ def new(school):
             db.session.commit()
             flash(f"{visit.title} recorded. Its notes are due by {govuk_date(rules.notes_due_on(visit))}.", "success")
             return redirect(url_for("visits.notes", school_id=school.id, visit_id=visit.id))
-    return render_template("visits/details_form.html", school=school, form=form, plan=plan, visit=None)
+    return render_template("visits/details_form.html", school=school, form=form, plan=plan, visit=None, support=support)
 
 
 @bp.route("/<int:visit_id>")
@@ -110,12 +118,13 @@ def edit(school, visit_id):
                                 "These notes have been issued: the visit's details are part of the record now.")
     if elsewhere:
         return elsewhere
-    form, plan, priorities = _details_form(school, visit)
+    form, plan, priorities, support = _details_form(school, visit)
     if form.validate_on_submit():
         try:
             rules.change_details(visit, visited_on=form.visited_on.data, kind=form.kind.data, people_seen=form.people_seen.data,
                                  looked_at=form.looked_at.data or [],
-                                 focus_priority=_chosen_priority(priorities, form.focus_priority_id.data))
+                                 focus_priority=_chosen_priority(priorities, form.focus_priority_id.data),
+                                 **_support_given(form, support))
         except RuleBroken as problem:
             db.session.rollback()
             attach_to_form(form, problem, "visited_on")
@@ -123,7 +132,7 @@ def edit(school, visit_id):
             db.session.commit()
             flash("Visit details saved.", "success")
             return redirect(url_for("visits.notes", school_id=school.id, visit_id=visit.id))
-    return render_template("visits/details_form.html", school=school, form=form, plan=plan, visit=visit)
+    return render_template("visits/details_form.html", school=school, form=form, plan=plan, visit=visit, support=support)
 
 
 @bp.route("/<int:visit_id>/notes", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ monitoring. The clock is pinned to Wednesday 25 November 2026.
 """
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from playwright.sync_api import expect
@@ -37,6 +37,12 @@ def _person(browser, portal_url, email, violations):
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/sign-in"))
     return context, page
+
+
+def _fill_date(group, day):
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
 
 
 def _world(app, world):
@@ -85,10 +91,7 @@ def test_from_categorisation_to_a_package_an_impact_review_and_exit(app, browser
     admin.get_by_role("link", name="Apply a support package").click()
     admin.get_by_label("Concern: first term").check()
     admin.get_by_label("What was the trigger?").fill("Inspection report published")
-    trigger = admin.get_by_role("group", name="Trigger date")
-    trigger.get_by_label("Day").fill("2")
-    trigger.get_by_label("Month").fill("11")
-    trigger.get_by_label("Year").fill("2026")
+    _fill_date(admin.get_by_role("group", name="Trigger date"), date(2026, 11, 2))
     admin.get_by_role("button", name="Apply the template").click()
     main = admin.get_by_role("main")
     expect(main).to_contain_text("Action planning meeting with leaders and governors")
@@ -101,10 +104,7 @@ def test_from_categorisation_to_a_package_an_impact_review_and_exit(app, browser
     adviser.goto(f"{portal_url}/schools/{school_id}/support")
     adviser.get_by_role("link", name="Record use of Action planning meeting with leaders and governors").click()
     adviser.get_by_label("Days used").fill("1.5")
-    done = adviser.get_by_role("group", name="Date done (optional)")
-    done.get_by_label("Day").fill("23")
-    done.get_by_label("Month").fill("11")
-    done.get_by_label("Year").fill("2026")
+    _fill_date(adviser.get_by_role("group", name="Date done (optional)"), date(2026, 11, 23))
     adviser.get_by_role("button", name="Save").click()
     summary = adviser.locator(".govuk-error-summary")
     expect(summary).to_contain_text("more than the days allocated")
