@@ -268,3 +268,16 @@ def test_a_school_with_no_plan_can_still_schedule_a_kind_that_does_not_review_on
     assert "Autumn 2 meeting" not in page
     board = text_of(client.get(url, query_string={"kind": "improvement_board", "rhythm": "termly"}))
     assert "Plan the meetings look at (optional)" in board and "Spring term meeting" in board
+
+
+def test_reminders_name_the_kinds_own_deadline(app, ctx, school):
+    from portal.reminders.scan import wanted_reminders, with_public_urls
+
+    programme = kinds.save_kind(name="Improving Outcomes Programme meeting", agenda_days=5)
+    school_row = db.session.get(School, school["id"])
+    rules.schedule_meeting(school_row, None, kind=programme, meets_on=date(2026, 12, 9), starts_at=time(16), ends_at=time(17))
+    db.session.commit()
+    with with_public_urls():
+        agenda = [r for r in wanted_reminders(date(2026, 11, 30)) if r.kind == "agenda"]
+    assert agenda and agenda[0].subject.startswith("Agenda due 2 December 2026")
+    assert "by 2 December 2026, 5 working days before the meeting." in agenda[0].lines[0]

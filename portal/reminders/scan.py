@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.evidence.models import EvidenceItem, EvidenceStatus
 from portal.extensions import db
 from portal.meetings.models import MeetingStatus, ReviewMeeting
-from portal.meetings.rules import deadlines_for
+from portal.meetings.rules import deadline_days, deadlines_for
 from portal.minutes.models import MinutesStatus, MinutesVersion
 from portal.reminders import outbox
 from portal.reminders.models import MessageStatus, OutboxMessage
@@ -99,9 +99,14 @@ def public_link(endpoint, **values):
     return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
+def _days(count):
+    return f"{count} working day{'s' if count != 1 else ''}"
+
+
 def _meeting_reminders(meeting, today, settings, closures, with_evidence, circulated):
     school = meeting.school
     deadlines = deadlines_for(meeting, settings, closures)
+    agenda_days, evidence_days, minutes_days = deadline_days(meeting.kind, settings)  # the kind's own, else the LA's
     title = f"{meeting.title} on {govuk_date(meeting.meets_on)}"
     meeting_link = public_link("meetings.show", school_id=school.id, meeting_id=meeting.id)
     day_before_meeting = meeting.meets_on - timedelta(days=1)
@@ -131,7 +136,7 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
                            else f"Evidence due {govuk_date(due)}: {school.name}'s review on {govuk_date(meeting.meets_on)}")
                 lines = [f"{school.name}'s evidence for the {title} was due on {govuk_date(due)} and has not been submitted."
                          if overdue else
-                         f"{school.name}'s evidence for the {title} is due by {govuk_date(due)}, 5 working days before the meeting.",
+                         f"{school.name}'s evidence for the {title} is due by {govuk_date(due)}, {_days(evidence_days)} before the meeting.",
                          "Submit it against the plan's success criteria. Evidence submitted late is still accepted and marked late."]
                 add("evidence", stage, leaders, subject, "Evidence overdue" if overdue else "Evidence due", lines,
                     evidence_link, "Submit evidence", due)
@@ -145,7 +150,7 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
                 subject = (f"Overdue: agenda for {school.name}'s review on {govuk_date(meeting.meets_on)}" if overdue
                            else f"Agenda due {govuk_date(agenda_due)}: {school.name}'s review on {govuk_date(meeting.meets_on)}")
                 lines = [f"The agenda for {school.name}'s {title} {'was due' if overdue else 'is due'} to members by "
-                         f"{govuk_date(agenda_due)}, 10 working days before the meeting.", "Write or upload it in the portal and mark it as sent."]
+                         f"{govuk_date(agenda_due)}, {_days(agenda_days)} before the meeting.", "Write or upload it in the portal and mark it as sent."]
                 add("agenda", stage, advisers, subject, "Agenda overdue" if overdue else "Agenda due", lines,
                     public_link("meetings.agenda", school_id=school.id, meeting_id=meeting.id), "Write and send the agenda", agenda_due)
     if _in_window(today, shift_working_days(meeting.meets_on, -2, closures), day_before_meeting, closures):
@@ -170,7 +175,7 @@ def _meeting_reminders(meeting, today, settings, closures, with_evidence, circul
                      else f"Minutes due {govuk_date(minutes_due)}: {school.name}'s review on {govuk_date(meeting.meets_on)}"),
                     "Minutes overdue" if overdue else "Minutes due",
                     [f"The minutes of {school.name}'s {title} {'were due' if overdue else 'are due'} to be circulated by "
-                     f"{govuk_date(minutes_due)}, 10 working days after the meeting."],
+                     f"{govuk_date(minutes_due)}, {_days(minutes_days)} after the meeting."],
                     public_link("minutes.show", school_id=school.id, meeting_id=meeting.id), "Write and circulate the minutes", minutes_due)
     return found
 
