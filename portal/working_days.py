@@ -20,8 +20,12 @@ def is_working_day(day: date, closures=frozenset()) -> bool:
     return day.weekday() < 5 and day not in bank_holidays(day.year) and day not in closures
 
 
+@lru_cache(maxsize=65536)
 def shift_working_days(day: date, count: int, closures=frozenset()) -> date:
-    """The date ``count`` working days after ``day`` (before it when negative); ``day`` itself never counts."""
+    """The date ``count`` working days after ``day`` (before it when negative); ``day`` itself never counts.
+
+    Remembered: a reminder scan asks the same few hundred dates of tens of thousands of meetings. ``closures``
+    must be a frozenset (as ``portal.terms.rules.closure_days`` gives)."""
     step = timedelta(days=1 if count > 0 else -1)
     remaining = abs(count)
     while remaining:

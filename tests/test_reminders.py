@@ -336,3 +336,25 @@ def test_queued_counts_are_true_on_every_database(app, review, tmp_path, travel)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["reminders", "run"]).output.startswith("0 queued")
     assert runner.invoke(args=["reminders", "run"]).output.startswith("0 queued, 0 cancelled; 0 sent")
+
+
+def test_the_keys_worked_out_from_rows_are_the_keys_of_the_reminders_built(app, world, review):
+    """A repeat scan compares keys made from plain rows with the outbox before it builds anything: they must be the
+    keys the reminders themselves carry, for every kind and stage, on every day around a meeting."""
+    from portal.reminders import scan as scanning
+    from portal.terms.rules import closure_days, deadline_settings
+
+    world.user("old.adviser@example.org", roles=[(review["school"], Role.ADVISER)], active=False)
+    world.user("deputy@example.org", roles=[(review["school"], Role.SENIOR_LEADER)])
+    seen = set()
+    with app.app_context(), scanning.with_public_urls():
+        for offset in range(-25, 100, 2):
+            today = MEETING_DAY + timedelta(days=offset)
+            settings, closures = deadline_settings(), closure_days()
+            due = scanning._meetings_due(today, settings, closures)
+            built = {r.key for batch in scanning._meeting_batches(due, due, settings) for r in batch}
+            from_rows = set().union(*scanning._meeting_keys(due).values()) if due else set()
+            assert built == from_rows, today
+            seen |= built
+    assert {key.split(":")[0] for key in seen} == {"evidence", "agenda", "meeting", "minutes"}
+    assert not [key for key in seen if "old.adviser" in key] and [key for key in seen if "deputy@" in key]

@@ -42,12 +42,16 @@ def deadlines_for(meeting, settings=None, closures=None) -> Deadlines:
     """Agenda and evidence so many working days before the meeting, minutes so many after: the kind of meeting's
     own deadlines (Cheshire East: agenda a week ahead, minutes within a week), else the LA's."""
     settings = settings or deadline_settings()
-    closures = closure_days() if closures is None else closures
-    agenda_days, evidence_days, minutes_days = deadline_days(meeting.kind, settings)
+    return deadlines_on(meeting.meets_on, meeting.kind, settings, closure_days() if closures is None else closures)
+
+
+def deadlines_on(meets_on, kind, settings, closures) -> Deadlines:
+    """The deadlines of a meeting of ``kind`` on ``meets_on`` (for many meetings at once, without loading them)."""
+    agenda_days, evidence_days, minutes_days = deadline_days(kind, settings)
     return Deadlines(
-        agenda_due=shift_working_days(meeting.meets_on, -agenda_days, closures),
-        evidence_due=shift_working_days(meeting.meets_on, -evidence_days, closures),
-        minutes_due=shift_working_days(meeting.meets_on, minutes_days, closures),
+        agenda_due=shift_working_days(meets_on, -agenda_days, closures),
+        evidence_due=shift_working_days(meets_on, -evidence_days, closures),
+        minutes_due=shift_working_days(meets_on, minutes_days, closures),
     )
 
 

@@ -61,7 +61,7 @@ def tell(people, *, kind, event_key, school, subject, heading, lines, link, link
                 continue
             seen.add(email.lower())
             reminder = Reminder(key=f"{kind}:{event_key}:{email.lower()}", kind=kind, email=email,
-                                user_id=getattr(person, "id", None), school=school, subject=subject, heading=heading,
+                                user_id=getattr(person, "id", None), school_id=school.id, subject=subject, heading=heading,
                                 lines=lines, link=link, link_text=link_text, due_on=due_on, attachment=attachment)
             text_body, html_body = render_reminder(reminder)
             queued += outbox.queue(key=reminder.key, kind=kind, recipient_email=email, recipient_user_id=reminder.user_id,

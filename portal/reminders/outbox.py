@@ -23,25 +23,47 @@ from portal import clock
 MAX_ATTEMPTS = 6
 
 
-def queue(*, key, kind, recipient_email, subject, text_body, html_body, recipient_user_id=None, school_id=None,
-          due_on=None, attachment=None) -> bool:
-    """Add a message unless one with this key exists; True when it was added now. Safe under concurrency."""
+def _message(*, key, kind, recipient_email, subject, text_body, html_body, recipient_user_id=None, school_id=None,
+             due_on=None, attachment=None) -> dict:
     values = dict(key=key, kind=kind, recipient_email=recipient_email, recipient_user_id=recipient_user_id, school_id=school_id,
                   subject=subject, text_body=text_body, html_body=html_body, due_on=due_on, status=MessageStatus.QUEUED,
-                  attempts=0, next_attempt_at=clock.now(), created_at=clock.now(), last_error="", cancelled_reason="")
+                  attempts=0, next_attempt_at=clock.now(), created_at=clock.now(), last_error="", cancelled_reason="",
+                  attachment_name=None, attachment_type=None, attachment=None)
     if attachment is not None:
         values.update(attachment_name=attachment[0], attachment_type=attachment[1], attachment=attachment[2])
+    return values
+
+
+def _insert_unless_there():
+    """INSERT that leaves a message whose key is already in the outbox alone (the unique key decides, so two
+    writers at once still queue it once)."""
     dialect = db.engine.dialect.name
     if dialect == "postgresql":
-        statement = pg_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    elif dialect == "sqlite":
-        statement = sqlite_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    else:  # pragma: no cover - other databases: rely on the unique constraint
-        statement = insert(OutboxMessage).values(**values)
+        return pg_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+    if dialect == "sqlite":
+        return sqlite_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+    return insert(OutboxMessage)  # pragma: no cover - other databases: rely on the unique constraint
+
+
+def queue(**message) -> bool:
+    """Add a message unless one with this key exists; True when it was added now. Safe under concurrency.
+
+    ``message``: key, kind, recipient_email, subject, text_body, html_body and optionally recipient_user_id,
+    school_id, due_on and attachment (name, type, bytes)."""
     # The row count of INSERT .. ON CONFLICT DO NOTHING is not reliable through the ORM on PostgreSQL (it
     # reported a row for every call): a returned id is, on both databases.
-    inserted = db.session.execute(statement.returning(OutboxMessage.id)).first()
-    return inserted is not None
+    statement = _insert_unless_there().values(**_message(**message)).returning(OutboxMessage.id)
+    return db.session.execute(statement).first() is not None
+
+
+def queue_many(messages) -> int:
+    """Add many messages in one statement per batch, each unless its key exists: how the reminder scan queues
+    thousands at once. Returns how many the database took (all of them, unless another writer got there first)."""
+    rows = [_message(**message) for message in messages]
+    if not rows:
+        return 0
+    result = db.session.connection().execute(_insert_unless_there(), rows)  # Core: one executemany, a row count
+    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
 
 
 def cancel(message, reason):

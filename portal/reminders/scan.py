@@ -11,20 +11,24 @@ Default schedule, in working days: see ``SCHEDULE``. Support activities (``_supp
 advisers, who follow them up (their home pages list the same activities).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app, render_template, url_for
-from sqlalchemy import select
+from flask import current_app, url_for
+from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.evidence.models import EvidenceItem, EvidenceStatus
 from portal.extensions import db
 from portal.meetings.models import MeetingStatus, ReviewMeeting
-from portal.meetings.rules import deadline_days, deadlines_for
+from portal.meetings.kinds import all_kinds
+from portal.meetings.models import MeetingMember
+from portal.meetings.rules import deadline_days, deadlines_on
 from portal.minutes.models import MinutesStatus, MinutesVersion
 from portal.reminders import outbox
 from portal.reminders.models import MessageStatus, OutboxMessage
+from portal.auth.models import User
 from portal.schools.models import Role, School, SchoolRole
 from portal.terms.rules import closure_days, deadline_settings, half_term_on
 from portal import clock
@@ -61,14 +65,15 @@ class Reminder:
     kind: str
     email: str
     user_id: int | None
-    school: School
+    school_id: int
     subject: str
     heading: str
     lines: list
     link: str
     link_text: str
     due_on: date | None
-    attachment: tuple | None = field(default=None)
+    # (name, type, bytes), or a function that makes them when the reminder is queued (a calendar invitation).
+    attachment: tuple | Callable | None = field(default=None)
 
 
 def kinds_held_on(day: date) -> tuple:
@@ -103,81 +108,187 @@ def _days(count):
     return f"{count} working day{'s' if count != 1 else ''}"
 
 
-def _meeting_reminders(meeting, today, settings, closures, with_evidence, circulated):
-    school = meeting.school
-    deadlines = deadlines_for(meeting, settings, closures)
-    agenda_days, evidence_days, minutes_days = deadline_days(meeting.kind, settings)  # the kind's own, else the LA's
-    title = f"{meeting.title} on {govuk_date(meeting.meets_on)}"
-    meeting_link = public_link("meetings.show", school_id=school.id, meeting_id=meeting.id)
-    day_before_meeting = meeting.meets_on - timedelta(days=1)
+@dataclass(frozen=True)
+class Due:
+    """One reminder of a meeting due today: its kind, the stage that goes into its key, the deadline it is about."""
+
+    kind: str
+    stage: str
+    due_on: date
+    overdue: bool = False
+
+
+def _meeting_rows(today):
+    """The scheduled meetings whose reminders can fall due around ``today``, as plain rows (no objects loaded),
+    with whether each has evidence and circulated minutes: what deciding what is due needs, in one statement."""
+    has_evidence = exists().where(EvidenceItem.meeting_id == ReviewMeeting.id, EvidenceItem.status != EvidenceStatus.WITHDRAWN)
+    circulated = exists().where(MinutesVersion.meeting_id == ReviewMeeting.id, MinutesVersion.circulated_at.is_not(None))
+    return db.session.execute(
+        select(ReviewMeeting.id, ReviewMeeting.school_id, ReviewMeeting.meets_on, ReviewMeeting.starts_at, ReviewMeeting.kind_key,
+               ReviewMeeting.plan_id, ReviewMeeting.agenda_sent_at, has_evidence.label("has_evidence"),
+               circulated.label("circulated"))
+        .where(ReviewMeeting.status == MeetingStatus.SCHEDULED, ReviewMeeting.meets_on >= today - timedelta(days=150),
+               ReviewMeeting.meets_on <= today + timedelta(days=40))
+        .order_by(ReviewMeeting.id)
+    ).all()
+
+
+def _meeting_dues(row, deadlines, today, closures) -> list[Due]:
+    """What a meeting (a row of ``_meeting_rows`` or the meeting itself) has due today: the one place that decides."""
     found = []
 
-    def add(kind, stage, people, subject, heading, lines, link, link_text, due_on, attachment=None):
+    def stage(kind, stages):
+        for name, send_on, until, overdue in stages:
+            if _in_window(today, send_on, until, closures):
+                found.append(Due(kind, name, due, overdue))
+
+    day_before_meeting = row.meets_on - timedelta(days=1)
+    due = deadlines.evidence_due
+    if row.plan_id and not row.has_evidence:
+        stage("evidence", [
+            (f"{due}:5-days", shift_working_days(due, -5, closures), shift_working_days(due, -2, closures), False),
+            (f"{due}:1-day", shift_working_days(due, -1, closures), due, False),
+            (f"{due}:overdue", shift_working_days(due, 1, closures), row.meets_on, True)])
+    due = deadlines.agenda_due
+    if row.agenda_sent_at is None:
+        stage("agenda", [(f"{due}:2-days", shift_working_days(due, -2, closures), due, False),
+                         (f"{due}:overdue", shift_working_days(due, 1, closures), day_before_meeting, True)])
+    due = row.meets_on
+    stage("meeting", [(f"{row.meets_on}T{row.starts_at:%H%M}", shift_working_days(row.meets_on, -2, closures),
+                       day_before_meeting, False)])
+    due = deadlines.minutes_due
+    if not row.circulated and today >= row.meets_on:
+        stage("minutes", [(f"{due}:3-days", shift_working_days(due, -3, closures), due, False),
+                          (f"{due}:overdue", shift_working_days(due, 1, closures), due + timedelta(days=90), True)])
+    return found
+
+
+def _meeting_reminders(meeting, dues, settings):
+    """The reminders for what ``dues`` says a meeting has due today, to the people each goes to."""
+    school = meeting.school
+    agenda_days, evidence_days, minutes_days = deadline_days(meeting.kind, settings)  # the kind's own, else the LA's
+    title = f"{meeting.title} on {govuk_date(meeting.meets_on)}"
+    on = govuk_date(meeting.meets_on)
+    found = []
+
+    def add(due, people, subject, heading, lines, link, link_text, attachment=None):
         for person in people:
             email = person.email if hasattr(person, "email") else person
             found.append(Reminder(
-                key=f"{kind}:meeting-{meeting.id}:{email.lower()}:{stage}", kind=kind, email=email,
-                user_id=getattr(person, "id", None), school=school, subject=subject, heading=heading, lines=lines,
-                link=link, link_text=link_text, due_on=due_on, attachment=attachment))
+                key=f"{due.kind}:meeting-{meeting.id}:{email.lower()}:{due.stage}", kind=due.kind, email=email,
+                user_id=getattr(person, "id", None), school_id=school.id, subject=subject, heading=heading, lines=lines,
+                link=link, link_text=link_text, due_on=due.due_on, attachment=attachment))
 
-    leaders = _people(school, {Role.HEADTEACHER, Role.SENIOR_LEADER})
-    advisers = _people(school, {Role.ADVISER})
-    due = deadlines.evidence_due
-    if meeting.plan_id and meeting.id not in with_evidence:
-        evidence_link = public_link("evidence.new", school_id=school.id, meeting=meeting.id)
-        stages = [
-            (f"{due}:5-days", shift_working_days(due, -5, closures), shift_working_days(due, -2, closures), False),
-            (f"{due}:1-day", shift_working_days(due, -1, closures), due, False),
-            (f"{due}:overdue", shift_working_days(due, 1, closures), meeting.meets_on, True),
-        ]
-        for stage, send_on, until, overdue in stages:
-            if _in_window(today, send_on, until, closures):
-                subject = (f"Overdue: evidence for {school.name}'s review on {govuk_date(meeting.meets_on)}" if overdue
-                           else f"Evidence due {govuk_date(due)}: {school.name}'s review on {govuk_date(meeting.meets_on)}")
-                lines = [f"{school.name}'s evidence for the {title} was due on {govuk_date(due)} and has not been submitted."
-                         if overdue else
-                         f"{school.name}'s evidence for the {title} is due by {govuk_date(due)}, {_days(evidence_days)} before the meeting.",
-                         "Submit it against the plan's success criteria. Evidence submitted late is still accepted and marked late."]
-                add("evidence", stage, leaders, subject, "Evidence overdue" if overdue else "Evidence due", lines,
-                    evidence_link, "Submit evidence", due)
-    agenda_due = deadlines.agenda_due
-    if meeting.agenda_sent_at is None:
-        for stage, send_on, until, overdue in (
-            (f"{agenda_due}:2-days", shift_working_days(agenda_due, -2, closures), agenda_due, False),
-            (f"{agenda_due}:overdue", shift_working_days(agenda_due, 1, closures), day_before_meeting, True),
-        ):
-            if _in_window(today, send_on, until, closures):
-                subject = (f"Overdue: agenda for {school.name}'s review on {govuk_date(meeting.meets_on)}" if overdue
-                           else f"Agenda due {govuk_date(agenda_due)}: {school.name}'s review on {govuk_date(meeting.meets_on)}")
-                lines = [f"The agenda for {school.name}'s {title} {'was due' if overdue else 'is due'} to members by "
-                         f"{govuk_date(agenda_due)}, {_days(agenda_days)} before the meeting.", "Write or upload it in the portal and mark it as sent."]
-                add("agenda", stage, advisers, subject, "Agenda overdue" if overdue else "Agenda due", lines,
-                    public_link("meetings.agenda", school_id=school.id, meeting_id=meeting.id), "Write and send the agenda", agenda_due)
-    if _in_window(today, shift_working_days(meeting.meets_on, -2, closures), day_before_meeting, closures):
-        from portal.notices.events import invitation_for
-
-        members = [m.user if m.user is not None and m.user.active else m.email for m in meeting.members if m.email]
-        when = f"{govuk_date(meeting.meets_on)} at {meeting.starts_at:%H:%M}"
-        add("meeting", f"{meeting.meets_on}T{meeting.starts_at:%H%M}", members,
-            f"Coming up on {govuk_date(meeting.meets_on)}: {school.name}'s {meeting.kind.label}",
-            "Meeting coming up", [f"{school.name}'s {meeting.title} is on {when}{', ' + meeting.place if meeting.place else ''}.",
-                                  "The calendar invitation is attached."],
-            meeting_link, "See the meeting, its agenda and papers", meeting.meets_on, invitation_for(meeting))
-    minutes_due = deadlines.minutes_due
-    if meeting.id not in circulated and today >= meeting.meets_on:
-        for stage, send_on, until, overdue in (
-            (f"{minutes_due}:3-days", shift_working_days(minutes_due, -3, closures), minutes_due, False),
-            (f"{minutes_due}:overdue", shift_working_days(minutes_due, 1, closures), minutes_due + timedelta(days=90), True),
-        ):
-            if _in_window(today, send_on, until, closures):
-                add("minutes", stage, advisers,
-                    (f"Overdue: minutes of {school.name}'s review on {govuk_date(meeting.meets_on)}" if overdue
-                     else f"Minutes due {govuk_date(minutes_due)}: {school.name}'s review on {govuk_date(meeting.meets_on)}"),
-                    "Minutes overdue" if overdue else "Minutes due",
-                    [f"The minutes of {school.name}'s {title} {'were due' if overdue else 'are due'} to be circulated by "
-                     f"{govuk_date(minutes_due)}, {_days(minutes_days)} after the meeting."],
-                    public_link("minutes.show", school_id=school.id, meeting_id=meeting.id), "Write and circulate the minutes", minutes_due)
+    for due in dues:
+        when, overdue = govuk_date(due.due_on), due.overdue
+        if due.kind == "evidence":
+            add(due, _people(school, {Role.HEADTEACHER, Role.SENIOR_LEADER}),
+                (f"Overdue: evidence for {school.name}'s review on {on}" if overdue
+                 else f"Evidence due {when}: {school.name}'s review on {on}"),
+                "Evidence overdue" if overdue else "Evidence due",
+                [f"{school.name}'s evidence for the {title} was due on {when} and has not been submitted." if overdue else
+                 f"{school.name}'s evidence for the {title} is due by {when}, {_days(evidence_days)} before the meeting.",
+                 "Submit it against the plan's success criteria. Evidence submitted late is still accepted and marked late."],
+                public_link("evidence.new", school_id=school.id, meeting=meeting.id), "Submit evidence")
+        elif due.kind == "agenda":
+            add(due, _people(school, {Role.ADVISER}),
+                (f"Overdue: agenda for {school.name}'s review on {on}" if overdue
+                 else f"Agenda due {when}: {school.name}'s review on {on}"),
+                "Agenda overdue" if overdue else "Agenda due",
+                [f"The agenda for {school.name}'s {title} {'was due' if overdue else 'is due'} to members by "
+                 f"{when}, {_days(agenda_days)} before the meeting.", "Write or upload it in the portal and mark it as sent."],
+                public_link("meetings.agenda", school_id=school.id, meeting_id=meeting.id), "Write and send the agenda")
+        elif due.kind == "meeting":
+            members = [m.user if m.user is not None and m.user.active else m.email for m in meeting.members if m.email]
+            add(due, members, f"Coming up on {on}: {school.name}'s {meeting.kind.label}", "Meeting coming up",
+                [f"{school.name}'s {meeting.title} is on {on} at {meeting.starts_at:%H:%M}"
+                 f"{', ' + meeting.place if meeting.place else ''}.", "The calendar invitation is attached."],
+                public_link("meetings.show", school_id=school.id, meeting_id=meeting.id),
+                "See the meeting, its agenda and papers", attachment=_invitation(meeting))
+        else:
+            add(due, _people(school, {Role.ADVISER}),
+                (f"Overdue: minutes of {school.name}'s review on {on}" if overdue
+                 else f"Minutes due {when}: {school.name}'s review on {on}"),
+                "Minutes overdue" if overdue else "Minutes due",
+                [f"The minutes of {school.name}'s {title} {'were due' if overdue else 'are due'} to be circulated by "
+                 f"{when}, {_days(minutes_days)} after the meeting."],
+                public_link("minutes.show", school_id=school.id, meeting_id=meeting.id), "Write and circulate the minutes")
     return found
+
+
+def _invitation(meeting):
+    """The calendar invitation, made only for a reminder that is queued, and once for all the meeting's members."""
+    made = []
+
+    def attachment():
+        if not made:
+            from portal.notices.events import invitation_for
+
+            made.append(invitation_for(meeting))
+        return made[0]
+
+    return attachment
+
+
+# Who each kind of meeting reminder goes to ("meeting" goes to the meeting's members).
+MEETING_RECIPIENTS = {"evidence": {Role.HEADTEACHER, Role.SENIOR_LEADER}, "agenda": {Role.ADVISER},
+                      "minutes": {Role.ADVISER}}
+
+
+def _slices(values, size=500):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _meetings_due(today, settings, closures):
+    """{meeting id: (school id, [Due])} for every meeting with a reminder due today, decided on plain rows."""
+    kinds = {kind.key: kind for kind in all_kinds()}
+    due = {}
+    for row in _meeting_rows(today):
+        dues = _meeting_dues(row, deadlines_on(row.meets_on, kinds.get(row.kind_key), settings, closures), today, closures)
+        if dues:
+            due[row.id] = (row.school_id, dues)
+    return due
+
+
+def _meeting_keys(due) -> dict[int, set[str]]:
+    """{meeting id: the outbox keys of its reminders due today}, from the people's addresses alone (no objects
+    loaded): the same keys ``_meeting_reminders`` gives, so a repeat scan can tell what is new without building any."""
+    people = {}
+    for school_ids in _slices(sorted({school_id for school_id, _ in due.values()})):
+        for school_id, role, email in db.session.execute(
+                select(SchoolRole.school_id, SchoolRole.role, User.email).join(User, User.id == SchoolRole.user_id)
+                .where(SchoolRole.school_id.in_(school_ids), User.active.is_(True))):
+            people.setdefault(school_id, []).append((role, email))
+    members = {}
+    coming = [meeting_id for meeting_id, (_, dues) in due.items() if any(d.kind == "meeting" for d in dues)]
+    for meeting_ids in _slices(coming):
+        for meeting_id, own_email, user_email, user_active in db.session.execute(
+                select(MeetingMember.meeting_id, MeetingMember.email, User.email, User.active)
+                .outerjoin(User, User.id == MeetingMember.user_id)
+                .where(MeetingMember.meeting_id.in_(meeting_ids), MeetingMember.email != "")):
+            members.setdefault(meeting_id, []).append(user_email if user_email is not None and user_active else own_email)
+    keys = {}
+    for meeting_id, (school_id, dues) in due.items():
+        found = keys.setdefault(meeting_id, set())
+        for item in dues:
+            emails = members.get(meeting_id, []) if item.kind == "meeting" else \
+                [email for role, email in people.get(school_id, []) if role in MEETING_RECIPIENTS[item.kind]]
+            found.update(f"{item.kind}:meeting-{meeting_id}:{email.lower()}:{item.stage}" for email in emails)
+    return keys
+
+
+def _meeting_batches(due, meeting_ids, settings):
+    """The reminders of these meetings (from ``_meetings_due``), a batch of meetings loaded at a time."""
+    for ids in _slices(sorted(meeting_ids)):
+        meetings = db.session.scalars(
+            select(ReviewMeeting).where(ReviewMeeting.id.in_(ids))
+            .options(selectinload(ReviewMeeting.school).selectinload(School.roles).selectinload(SchoolRole.user),
+                     selectinload(ReviewMeeting.members).selectinload(MeetingMember.user),
+                     selectinload(ReviewMeeting.half_term))
+            .order_by(ReviewMeeting.id)).all()
+        yield [reminder for meeting in meetings for reminder in _meeting_reminders(meeting, due[meeting.id][1], settings)]
 
 
 def _confirmation_reminders(version, today, closures):
@@ -191,7 +302,7 @@ def _confirmation_reminders(version, today, closures):
     confirmers = [u for u in (r.user for r in school.roles) if u.id in confirmer_for(meeting) and u.active]
     return [Reminder(
         key=f"confirm:minutes-{version.id}:{person.email.lower()}:week-{week}", kind="confirm", email=person.email, user_id=person.id,
-        school=school, subject=f"Minutes awaiting your confirmation: {school.name}'s review on {govuk_date(meeting.meets_on)}",
+        school_id=school.id, subject=f"Minutes awaiting your confirmation: {school.name}'s review on {govuk_date(meeting.meets_on)}",
         heading="Minutes awaiting your confirmation",
         lines=[f"The minutes of {school.name}'s {meeting.title} on {govuk_date(meeting.meets_on)} were circulated on "
                f"{govuk_date(as_london(version.circulated_at).date())}.",
@@ -212,7 +323,7 @@ def _verification_reminders(today, closures):
         for adviser in _people(school, {Role.ADVISER}):
             found.append(Reminder(
                 key=f"verification:school-{school.id}:{adviser.email.lower()}:half-term-{half_term.id}", kind="verification",
-                email=adviser.email, user_id=adviser.id, school=school,
+                email=adviser.email, user_id=adviser.id, school_id=school.id,
                 subject=f"Verification due by {govuk_date(half_term.ends_on)}: {school.name}",
                 heading="Verification due this half term",
                 lines=[f"No evidence from {school.name} has been verified in {half_term.name}, which ends on {govuk_date(half_term.ends_on)}.",
@@ -244,7 +355,7 @@ def _visit_reminders(today, settings, closures):
                 if _in_window(today, send_on, until, closures):
                     found.append(Reminder(
                         key=f"notes:visit-{visit.id}:{visit.adviser.email.lower()}:{stage}", kind="notes",
-                        email=visit.adviser.email, user_id=visit.adviser.id, school=school,
+                        email=visit.adviser.email, user_id=visit.adviser.id, school_id=school.id,
                         subject=(f"Overdue: notes of your {title}" if overdue else f"Notes due {govuk_date(due)}: your {title}"),
                         heading="Notes of visit overdue" if overdue else "Notes of visit due",
                         lines=[f"The notes of your {title} {'were' if overdue else 'are'} due by {govuk_date(due)}.",
@@ -254,7 +365,7 @@ def _visit_reminders(today, settings, closures):
             for person in school_leaders(school):
                 found.append(Reminder(
                     key=f"accuracy:visit-{visit.id}:{person.email.lower()}:{visit.response_due_on}", kind="accuracy",
-                    email=person.email, user_id=person.id, school=school,
+                    email=person.email, user_id=person.id, school_id=school.id,
                     subject=f"Notes of visit to check by {govuk_date(visit.response_due_on)}: {school.name}",
                     heading="Notes of visit to check",
                     lines=[f"The notes of the {title} are waiting for your accuracy check until {govuk_date(visit.response_due_on)}.",
@@ -296,7 +407,7 @@ def _support_reminders(today, closures):
             for adviser in _people(school, {Role.ADVISER}):
                 found.append(Reminder(
                     key=f"support:activity-{activity.id}:{adviser.email.lower()}:{due}:{stage}", kind="support",
-                    email=adviser.email, user_id=adviser.id, school=school,
+                    email=adviser.email, user_id=adviser.id, school_id=school.id,
                     subject=(f"Overdue: support activity for {school.name} due {govuk_date(due)}: {what}" if overdue
                              else f"Support activity due {govuk_date(due)}: {school.name}: {what}"),
                     heading="Support activity overdue" if overdue else "Support activity due",
@@ -311,42 +422,35 @@ def _support_reminders(today, closures):
     return found
 
 
-def wanted_reminders(today: date):
-    """Every reminder that should have gone out by ``today`` and still applies."""
-    settings, closures = deadline_settings(), closure_days()
-    meetings = db.session.scalars(
-        select(ReviewMeeting)
-        .where(ReviewMeeting.status == MeetingStatus.SCHEDULED, ReviewMeeting.meets_on >= today - timedelta(days=150),
-               ReviewMeeting.meets_on <= today + timedelta(days=40))
-        .options(selectinload(ReviewMeeting.school).selectinload(School.roles).selectinload(SchoolRole.user),
-                 selectinload(ReviewMeeting.members), selectinload(ReviewMeeting.half_term))
-    ).all()
-    ids = [m.id for m in meetings]
-    with_evidence = set(db.session.scalars(select(EvidenceItem.meeting_id).where(
-        EvidenceItem.meeting_id.in_(ids), EvidenceItem.status != EvidenceStatus.WITHDRAWN)))
-    circulated = set(db.session.scalars(select(MinutesVersion.meeting_id).where(
-        MinutesVersion.meeting_id.in_(ids), MinutesVersion.circulated_at.is_not(None))))
-    found = []
-    for meeting in meetings:
-        found += _meeting_reminders(meeting, today, settings, closures, with_evidence, circulated)
+def _other_reminders(today, settings, closures):
+    """Batches of the reminders that are not about a meeting: minutes to confirm, verification, visits, support."""
     awaiting = db.session.scalars(
         select(MinutesVersion).where(MinutesVersion.status == MinutesStatus.CIRCULATED)
         .options(selectinload(MinutesVersion.meeting).selectinload(ReviewMeeting.school).selectinload(School.roles)
                  .selectinload(SchoolRole.user))
     ).all()
-    for version in awaiting:
-        found += _confirmation_reminders(version, today, closures)
-    found += _verification_reminders(today, closures)
-    found += _visit_reminders(today, settings, closures)
-    found += _support_reminders(today, closures)
-    return found
+    yield [reminder for version in awaiting for reminder in _confirmation_reminders(version, today, closures)]
+    yield _verification_reminders(today, closures)
+    yield _visit_reminders(today, settings, closures)
+    yield _support_reminders(today, closures)
+
+
+def wanted_reminders(today: date):
+    """Every reminder that should have gone out by ``today`` and still applies."""
+    settings, closures = deadline_settings(), closure_days()
+    due = _meetings_due(today, settings, closures)
+    batches = [*_meeting_batches(due, due, settings), *_other_reminders(today, settings, closures)]
+    return [reminder for batch in batches for reminder in batch]
 
 
 def render_reminder(reminder):
+    """The email's text and HTML. Rendered straight from the templates: no request, no context processors."""
     context = {"heading": reminder.heading, "lines": reminder.lines, "link": reminder.link, "link_text": reminder.link_text,
                "service_name": current_app.config["SERVICE_NAME"], "organisation_name": current_app.config["ORGANISATION_NAME"],
                "profile_link": current_app.config["PUBLIC_URL"].rstrip("/") + url_for("reminders.profile")}
-    return render_template("emails/reminder.txt", **context), render_template("emails/reminder.html", **context)
+    environment = current_app.jinja_env
+    return (environment.get_template("emails/reminder.txt").render(context),
+            environment.get_template("emails/reminder.html").render(context))
 
 
 def with_public_urls():
@@ -354,37 +458,62 @@ def with_public_urls():
     return current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"])
 
 
+def _already_queued(keys):
+    """Which of ``keys`` the outbox holds already (in any state), asked in slices the database accepts."""
+    found = set()
+    for some in _slices(keys):
+        found.update(db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(some))))
+    return found
+
+
 def scan(now=None, today=None) -> dict:
     """Queue every wanted reminder not already in the outbox; cancel queued ones no longer wanted.
 
-    On a day that is not a working day nothing is queued or cancelled: the next working day's scan decides."""
+    What is due is worked out from plain rows and the outbox keys compared before anything is built: only the
+    meetings with a reminder not yet queued are loaded, and only new reminders are rendered (a repeat scan renders
+    nothing), a batch at a time. On a day that is not a working day nothing is queued or cancelled: the next working
+    day's scan decides."""
     today = today or sending_day(now or clock.now())
     if not is_working_day(today, closure_days()):
         return {"queued": 0, "cancelled": 0, "day": today, "working_day": False}
+    settings, closures = deadline_settings(), closure_days()
+    due = _meetings_due(today, settings, closures)
+    meeting_keys = _meeting_keys(due)
+    keys = set().union(*meeting_keys.values()) if meeting_keys else set()
+    existing = _already_queued(keys)
+    with_new = [meeting_id for meeting_id, found in meeting_keys.items() if found - existing]
+    queued = 0
     with with_public_urls():
-        wanted = wanted_reminders(today)
-        queued = 0
-        for reminder in wanted:
-            text_body, html_body = render_reminder(reminder)
-            queued += outbox.queue(key=reminder.key, kind=reminder.kind, recipient_email=reminder.email,
-                                   recipient_user_id=reminder.user_id, school_id=reminder.school.id, subject=reminder.subject,
-                                   text_body=text_body, html_body=html_body, due_on=reminder.due_on,
-                                   attachment=reminder.attachment)
-    keys = {reminder.key for reminder in wanted}
-    cancelled = 0
-    for message in db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.status == MessageStatus.QUEUED, OutboxMessage.kind.in_(REMINDER_KINDS))):
-        if message.key not in keys:
+        for batch in (*_meeting_batches(due, with_new, settings), *_other_reminders(today, settings, closures)):
+            existing |= _already_queued(reminder.key for reminder in batch if reminder.key not in keys)
+            new = {}
+            for reminder in batch:
+                keys.add(reminder.key)
+                if reminder.key not in existing:
+                    new.setdefault(reminder.key, reminder)  # a person with two roles gets it once
+            queued += outbox.queue_many(_message_of(reminder) for reminder in new.values())
+    stale = [message_id for message_id, key in db.session.execute(select(OutboxMessage.id, OutboxMessage.key).where(
+        OutboxMessage.status == MessageStatus.QUEUED, OutboxMessage.kind.in_(REMINDER_KINDS))) if key not in keys]
+    for ids in _slices(stale):
+        for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
             outbox.cancel(message, "No longer applies")
-            cancelled += 1
     db.session.commit()
-    return {"queued": queued, "cancelled": cancelled, "day": today, "working_day": True}
+    return {"queued": queued, "cancelled": len(stale), "day": today, "working_day": True}
+
+
+def _message_of(reminder) -> dict:
+    """The outbox message of a reminder: rendered now, with its attachment made now."""
+    text_body, html_body = render_reminder(reminder)
+    attachment = reminder.attachment() if callable(reminder.attachment) else reminder.attachment
+    return dict(key=reminder.key, kind=reminder.kind, recipient_email=reminder.email, recipient_user_id=reminder.user_id,
+                school_id=reminder.school_id, subject=reminder.subject, text_body=text_body, html_body=html_body,
+                due_on=reminder.due_on, attachment=attachment)
 
 
 def preview(today: date):
     """The reminders a scan on ``today`` would queue now (none of them written)."""
     with with_public_urls():
         wanted = wanted_reminders(today)
-    existing = set(db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_([r.key for r in wanted]))))
+    existing = _already_queued(r.key for r in wanted)
     return [r for r in wanted if r.key not in existing]
 
