@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.per_request import per_request
 from portal.schools.models import GOVERNANCE, SCHOOL_LEADERS, Role, School, SchoolRole
 
 
@@ -136,11 +137,21 @@ def may_approve_exit(user, school):
     return is_la_admin(user)
 
 
-def is_adviser_anywhere(user) -> bool:
+@per_request(SchoolRole)
+def _role_pairs(user_id) -> tuple:
+    return tuple(db.session.execute(select(SchoolRole.school_id, SchoolRole.role).where(SchoolRole.user_id == user_id)))
+
+
+def school_ids_where(user, *roles) -> set[int]:
+    """The ids of the schools where ``user`` holds any of ``roles`` (any role when none is named), asked once a
+    request however many panels of a page want them."""
     if not getattr(user, "is_authenticated", False):
-        return False
-    return db.session.scalar(select(SchoolRole.id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)
-                             .limit(1)) is not None
+        return set()
+    return {school_id for school_id, role in _role_pairs(user.id) if not roles or role in roles}
+
+
+def is_adviser_anywhere(user) -> bool:
+    return bool(school_ids_where(user, Role.ADVISER))
 
 
 def visible_schools_query(user):
@@ -213,6 +224,7 @@ def template_helpers():
     """Predicates templates may call to decide what to show (not what to allow)."""
     return {
         "is_la_admin": is_la_admin,
+        "is_adviser_anywhere": is_adviser_anywhere,
         "may_view_school": may_view_school,
         "may_lead_school": may_lead_school,
         "may_validate_school": may_validate_school,

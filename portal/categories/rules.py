@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock
 from portal.categories.models import (
@@ -31,7 +31,7 @@ from portal.schools.models import School
 def open_round():
     """The round advisers are proposing in now (at most one is open at a time)."""
     return db.session.scalar(select(CategorisationRound).where(CategorisationRound.status == RoundStatus.OPEN)
-                             .options(selectinload(CategorisationRound.version)).limit(1))
+                             .options(joinedload(CategorisationRound.version)).limit(1))
 
 
 def all_rounds():
@@ -169,7 +169,7 @@ def latest_entries(school_ids=None):
     newest = newest.subquery()
     entries = db.session.scalars(
         select(SchoolCategory).join(newest, SchoolCategory.id == newest.c.id)
-        .options(selectinload(SchoolCategory.category), selectinload(SchoolCategory.previous_category))).all()
+        .options(joinedload(SchoolCategory.category), joinedload(SchoolCategory.previous_category))).all()
     return {entry.school_id: entry for entry in entries}
 
 
@@ -393,10 +393,11 @@ def round_work_for(user):
     if is_la_admin(user):
         return {"round": categorisation_round, "counts": round_counts(categorisation_round), "admin": True}
     advised = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)
-    total = db.session.scalar(select(func.count()).select_from(School).where(School.active.is_(True), School.id.in_(advised)))
+    schools = select(func.count()).select_from(School).where(School.active.is_(True), School.id.in_(advised))
+    proposals = select(func.count()).select_from(CategoryProposal).where(
+        CategoryProposal.round_id == categorisation_round.id, CategoryProposal.school_id.in_(advised),
+        CategoryProposal.status != ProposalStatus.DRAFT)
+    total, sent = db.session.execute(select(schools.scalar_subquery(), proposals.scalar_subquery())).one()
     if not total:
         return None
-    sent = db.session.scalar(select(func.count()).select_from(CategoryProposal).where(
-        CategoryProposal.round_id == categorisation_round.id, CategoryProposal.school_id.in_(advised),
-        CategoryProposal.status != ProposalStatus.DRAFT))
     return {"round": categorisation_round, "to_propose": total - sent, "total": total, "admin": False}

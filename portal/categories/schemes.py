@@ -10,11 +10,12 @@ import string
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.categories.models import Category, CategoryScheme, Indicator, IndicatorSource, SchemeVersion
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
+from portal.per_request import per_request
 from portal.frameworks.models import GRADE_COLOURS, VersionStatus
 from portal.versioning import ensure_editable, supersede_and_publish
 
@@ -28,12 +29,13 @@ INDICATOR_FIELDS = ("name", "guidance_red", "guidance_amber", "guidance_green", 
                     "green_from", "red_from")
 
 
+@per_request(CategoryScheme, SchemeVersion, Category, Indicator)
 def current_version():
     """The published version of the scheme in use (None until the LA chooses one)."""
     return db.session.scalar(
         select(SchemeVersion).join(CategoryScheme)
         .where(CategoryScheme.is_current.is_(True), SchemeVersion.status == VersionStatus.PUBLISHED)
-        .options(selectinload(SchemeVersion.categories), selectinload(SchemeVersion.indicators))
+        .options(joinedload(SchemeVersion.categories), selectinload(SchemeVersion.indicators))
         .order_by(SchemeVersion.number.desc()).limit(1)
     )
 

@@ -228,15 +228,15 @@ def open_comments_for(user, limit=HOME_LIMIT):
         schools = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id,
                                                      SchoolRole.role.in_([Role.ADVISER, *SCHOOL_LEADERS]))
         query = query.where(PlanComment.school_id.in_(schools))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    if not total:
-        return OpenComments([], 0)
     last_reply = (select(func.max(CommentReply.created_at)).where(CommentReply.comment_id == PlanComment.id)
                   .correlate(PlanComment).scalar_subquery())
-    comments = db.session.scalars(
-        query.options(contains_eager(PlanComment.school).selectinload(School.roles),
-                      selectinload(PlanComment.replies).joinedload(CommentReply.author))
+    # The window count is taken before LIMIT: the total comes with the first few, in one statement.
+    found = db.session.execute(
+        query.add_columns(func.count().over())
+        .options(contains_eager(PlanComment.school).selectinload(School.roles),
+                 selectinload(PlanComment.replies).joinedload(CommentReply.author))
         .order_by(func.coalesce(last_reply, PlanComment.created_at).desc(), PlanComment.id.desc())
         .limit(limit)
     ).all()
-    return OpenComments([OpenComment(comment, awaiting(comment)) for comment in comments], total)
+    total = found[0][1] if found else 0
+    return OpenComments([OpenComment(comment, awaiting(comment)) for comment, _ in found], total)

@@ -1,7 +1,7 @@
 """Evidence rules: submission (late is accepted and marked), queries and answers, verification, withdrawal,
 and whether each school's adviser has verified evidence this half term."""
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.errors_domain import RuleBroken
@@ -183,14 +183,16 @@ def schools_not_verified_this_half_term(user=None, today=None, school_ids=None):
 
 def verification_summary(user):
     """For a home page: evidence waiting and schools not verified this half term (None when not an adviser or admin)."""
-    from portal.access import is_la_admin
+    from portal.access import is_adviser_anywhere, is_la_admin
 
     admin = is_la_admin(user)
-    advises = db.session.scalar(select(exists().where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)))
-    if not admin and not advises:
+    if not admin and not is_adviser_anywhere(user):
         return None
     half_term, not_verified = schools_not_verified_this_half_term(None if admin else user)
-    return {"waiting": len(verification_queue(user, is_admin=admin)), "half_term": half_term, "not_verified": not_verified}
+    waiting = select(func.count()).select_from(EvidenceItem).where(EvidenceItem.status == EvidenceStatus.SUBMITTED)
+    if not admin:
+        waiting = waiting.where(EvidenceItem.school_id.in_(_advised_school_ids(user)))
+    return {"waiting": db.session.scalar(waiting), "half_term": half_term, "not_verified": not_verified}
 
 
 def queries_to_answer(user):

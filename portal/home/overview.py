@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.categories.rules import latest_entries, movement
 from portal.extensions import db
@@ -138,24 +138,21 @@ def _latest_reviews(rows, ids):
 
 def _meetings(rows, ids, today, settings, closures):
     """The next review meeting, and overdue evidence, agendas and minutes of recent ones."""
-    from portal.evidence.models import EvidenceItem, EvidenceStatus
     from portal.meetings.models import MeetingStatus, ReviewMeeting
-    from portal.meetings.rules import deadlines_for, meeting_due_items
+    from portal.meetings.rules import deadlines_for, has_evidence_column, meeting_due_items
 
-    meetings = db.session.scalars(
-        select(ReviewMeeting).where(ReviewMeeting.school_id.in_(ids), ReviewMeeting.status == MeetingStatus.SCHEDULED,
-                                    ReviewMeeting.meets_on >= today - timedelta(days=120))
-        .order_by(ReviewMeeting.meets_on)).all()
-    with_evidence = set(db.session.scalars(
-        select(EvidenceItem.meeting_id).where(EvidenceItem.meeting_id.in_([m.id for m in meetings]),
-                                              EvidenceItem.status != EvidenceStatus.WITHDRAWN).distinct()))
+    meetings = db.session.execute(
+        select(ReviewMeeting, has_evidence_column())
+        .where(ReviewMeeting.school_id.in_(ids), ReviewMeeting.status == MeetingStatus.SCHEDULED,
+               ReviewMeeting.meets_on >= today - timedelta(days=120))
+        .options(joinedload(ReviewMeeting.kind)).order_by(ReviewMeeting.meets_on)).all()
     kinds = {"Agenda": "agenda", "Minutes": "minutes", "Evidence": "evidence"}
-    for meeting in meetings:
+    for meeting, has_evidence in meetings:
         row = rows[meeting.school_id]
         if meeting.meets_on >= today and row.next_meeting is None:
             row.next_meeting = meeting
         for item in meeting_due_items(meeting, deadlines_for(meeting, settings, closures), today,
-                                      has_evidence=meeting.id in with_evidence):
+                                      has_evidence=has_evidence):
             if item.overdue:
                 row.overdue.append(Overdue(kinds[item.what], item.due_on, meeting=meeting))
 
@@ -191,7 +188,7 @@ def _confirmations(rows, ids, today, closures):
 
     for version in db.session.scalars(
             select(MinutesVersion).where(MinutesVersion.school_id.in_(ids), MinutesVersion.status == MinutesStatus.CIRCULATED)
-            .options(selectinload(MinutesVersion.meeting))):
+            .options(joinedload(MinutesVersion.meeting))):
         if version.circulated_at is None:
             continue
         due = confirmation_due_on(as_london(version.circulated_at).date(), closures)
@@ -232,12 +229,43 @@ def _verification(rows, ids, today, half_term, closures):
 # --- which schools, filters and sort --------------------------------------------------------------------
 
 def schools_for(school_ids=None):
-    """Active schools (all, or ``school_ids``) with their people loaded for the table."""
-    query = (select(School).where(School.active.is_(True))
-             .options(selectinload(School.roles).selectinload(SchoolRole.user)).order_by(School.name))
+    """Active schools (all, or ``school_ids``), without their people: filters and sorts need every school, the
+    people are loaded for the rows shown (``load_people``)."""
+    query = select(School).where(School.active.is_(True)).order_by(School.name)
     if school_ids is not None:
         query = query.where(School.id.in_(school_ids))
     return db.session.scalars(query).all()
+
+
+def load_people(schools):
+    """Fill in each school's roles with their people, in one statement for any number of schools."""
+    from collections import defaultdict
+
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    waiting = [school for school in schools if "roles" not in school.__dict__]
+    if not waiting:
+        return
+    roles = defaultdict(list)
+    for role in db.session.scalars(select(SchoolRole).where(SchoolRole.school_id.in_([s.id for s in waiting]))
+                                   .options(joinedload(SchoolRole.user)).order_by(SchoolRole.id)):
+        roles[role.school_id].append(role)
+    for school in waiting:
+        set_committed_value(school, "roles", roles[school.id])
+
+
+def advisers_of(school_ids=None):
+    """[(school id, adviser id, adviser's name)] of the active schools (all, or ``school_ids``): plain rows, for
+    the adviser filter and the count of schools without one."""
+    from portal.auth.models import User
+    from portal.schools.models import Role
+
+    query = (select(SchoolRole.school_id, User.id, User.name).join(User, User.id == SchoolRole.user_id)
+             .join(School, School.id == SchoolRole.school_id)
+             .where(SchoolRole.role == Role.ADVISER, School.active.is_(True)))
+    if school_ids is not None:
+        query = query.where(SchoolRole.school_id.in_(school_ids))
+    return db.session.execute(query).all()
 
 
 def matching_ids(school_ids=None, *, search="", phase="", adviser_id=None):

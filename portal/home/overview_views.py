@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import clock
-from portal.access import is_la_admin, may_view_school, school_access, signed_in
+from portal.access import is_la_admin, may_view_school, school_access, school_ids_where, signed_in
 from portal.categories.paging import ListPagination
 from portal.categories.schemes import current_version
 from portal.exports import filters_in_words, table_response
@@ -14,8 +14,10 @@ from portal.home import bp
 from portal.home.overview import (
     OVERDUE_KINDS,
     SORTS,
+    advisers_of,
     category_counts,
     filter_rows,
+    load_people,
     matching_ids,
     overview_rows,
     schools_for,
@@ -33,11 +35,10 @@ def overview_scope(user):
     The LA admin sees every school; an adviser their caseload; anyone else with several schools those schools."""
     if is_la_admin(user):
         return "All schools", None
-    roles = db.session.execute(select(SchoolRole.school_id, SchoolRole.role).where(SchoolRole.user_id == user.id)).all()
-    advised = sorted({school_id for school_id, role in roles if role == Role.ADVISER})
+    advised = sorted(school_ids_where(user, Role.ADVISER))
     if advised:
         return "Your caseload", advised
-    schools = sorted({school_id for school_id, _ in roles})
+    schools = sorted(school_ids_where(user))
     return ("Your schools", schools) if len(schools) > 1 else None
 
 
@@ -60,16 +61,15 @@ def overview(user, args, today):
     shown_ids = matching_ids(school_ids, search=filters["q"], phase=filters["phase"], adviser_id=adviser_id)
     rows = filter_rows([r for r in all_rows if shown_ids is None or r.school.id in shown_ids], category_key=filters["category"],
                        overdue_kind=filters["overdue"], movement_word=filters["movement"])
+    advisers = advisers_of(school_ids)
+    with_adviser = {school_id for school_id, _, _ in advisers}
     return {"caption": caption, "rows": sort_rows(rows, filters["sort"]), "counts": category_counts(all_rows),
-            "filters": filters, "choices": _choices(all_rows, school_ids is None), "total": len(all_rows),
-            "without_adviser": sum(1 for row in all_rows if not row.school.advisers)}
+            "filters": filters, "choices": _choices(advisers), "total": len(all_rows),
+            "without_adviser": sum(1 for row in all_rows if row.school.id not in with_adviser)}
 
 
-def _choices(rows, whole_la):
-    advisers = {}
-    for row in rows:
-        for adviser in row.school.advisers:
-            advisers[adviser.id] = adviser.name
+def _choices(advisers_by_school):
+    advisers = {adviser_id: name for _, adviser_id, name in advisers_by_school}
     version = current_version()
     categories = [(c.key, c.label) for c in version.categories] if version else []
     return {
@@ -124,6 +124,7 @@ def _export(kind):
     context = overview(current_user, request.args, clock.today())
     if context is None:
         return redirect(url_for("home.index"))
+    load_people([row.school for row in context["rows"]])
     return table_response(kind, context["caption"], named_filters(context), COLUMNS,
                           [export_values(row) for row in context["rows"]])
 
@@ -141,8 +142,10 @@ def overview_xlsx():
 
 
 def overview_page(context):
-    """The rows of the page asked for."""
-    return ListPagination(context["rows"], request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
+    """The rows of the page asked for, with the people of their schools."""
+    page = ListPagination(context["rows"], request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
+    load_people([row.school for row in page.items])
+    return page
 
 
 @bp.route("/schools/<int:school_id>/star", methods=["POST"])

@@ -3,7 +3,7 @@
 from collections import defaultdict
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.extensions import db
 from portal.schools.models import Role, School, SchoolRole
@@ -15,7 +15,7 @@ def schools_with_roles(user):
         select(SchoolRole)
         .join(SchoolRole.school)
         .where(SchoolRole.user_id == user.id, School.active.is_(True))
-        .options(selectinload(SchoolRole.school).selectinload(School.roles).selectinload(SchoolRole.user))
+        .options(contains_eager(SchoolRole.school).selectinload(School.roles).joinedload(SchoolRole.user))
         .order_by(School.name)
     ).all()
     grouped = defaultdict(list)
@@ -48,14 +48,13 @@ def self_evaluations_to_act_on(user):
 def support_due_for(user, today, within_days=14):
     """Support activities not done and due within a fortnight (or overdue) at the schools this person advises (every
     school for the LA admin), soonest first: [activity]."""
-    from portal.access import is_la_admin
+    from portal.access import is_la_admin, school_ids_where
     from portal.support.rules import activities_due
 
     if is_la_admin(user):
         school_ids = list(db.session.scalars(select(School.id).where(School.active.is_(True))))
     else:
-        school_ids = list(db.session.scalars(select(SchoolRole.school_id).where(SchoolRole.user_id == user.id,
-                                                                                SchoolRole.role == Role.ADVISER)))
+        school_ids = sorted(school_ids_where(user, Role.ADVISER))
     if not school_ids:
         return []
     due = [activity for activities in activities_due(school_ids, today, within_days).values() for activity in activities]

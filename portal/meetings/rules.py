@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
@@ -252,31 +252,35 @@ def meeting_due_items(meeting, deadlines, today, *, advised=True, led=True, has_
     return items
 
 
+def has_evidence_column():
+    """A column for a select of review meetings: whether any evidence (not withdrawn) is submitted for it."""
+    from portal.evidence.models import EvidenceItem, EvidenceStatus
+
+    return exists().where(EvidenceItem.meeting_id == ReviewMeeting.id,
+                          EvidenceItem.status != EvidenceStatus.WITHDRAWN).label("has_evidence")
+
+
 def due_for(user, today=None):
     """What is due from this person across their schools, soonest first (overdue first of all)."""
     today = today or clock.today()
-    roles = db.session.execute(select(SchoolRole.school_id, SchoolRole.role).where(SchoolRole.user_id == user.id)).all()
-    advises = {school_id for school_id, role in roles if role == Role.ADVISER}
-    leads = {school_id for school_id, role in roles if role in (Role.HEADTEACHER, Role.SENIOR_LEADER)}
+    from portal.access import school_ids_where
+
+    advises = school_ids_where(user, Role.ADVISER)
+    leads = school_ids_where(user, Role.HEADTEACHER, Role.SENIOR_LEADER)
     if not advises and not leads:
         return []
     settings, closures = deadline_settings(), closure_days()
-    meetings = db.session.scalars(
-        select(ReviewMeeting)
+    meetings = db.session.execute(
+        select(ReviewMeeting, has_evidence_column())
         .where(ReviewMeeting.school_id.in_(advises | leads), ReviewMeeting.status == MeetingStatus.SCHEDULED,
                ReviewMeeting.meets_on >= today - timedelta(days=120))
-        .options(selectinload(ReviewMeeting.school), selectinload(ReviewMeeting.half_term))
+        .options(joinedload(ReviewMeeting.school), joinedload(ReviewMeeting.half_term), joinedload(ReviewMeeting.kind))
     ).all()
-    from portal.evidence.models import EvidenceItem, EvidenceStatus
-
-    with_evidence = set(db.session.scalars(
-        select(EvidenceItem.meeting_id).where(EvidenceItem.meeting_id.in_([m.id for m in meetings]),
-                                              EvidenceItem.status != EvidenceStatus.WITHDRAWN)))
     items = []
-    for meeting in meetings:
+    for meeting, has_evidence in meetings:
         items += meeting_due_items(meeting, deadlines_for(meeting, settings, closures), today,
                                    advised=meeting.school_id in advises, led=meeting.school_id in leads,
-                                   has_evidence=meeting.id in with_evidence)
+                                   has_evidence=has_evidence)
     if items:
         calendar = term_calendar()
         for item in items:

@@ -8,7 +8,8 @@ from sqlalchemy.orm import selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
-from portal.terms.models import HALF_TERM_NAMES, AcademicYear, HalfTerm
+from portal.per_request import per_request
+from portal.terms.models import HALF_TERM_NAMES, AcademicYear, ClosureDay, DeadlineSettings, HalfTerm
 
 
 def check_term_dates(start_year: int, dates: list[tuple[date, date]], year: AcademicYear | None = None):
@@ -51,12 +52,14 @@ def save_term_dates(year: AcademicYear | None, start_year: int, dates: list[tupl
     return year
 
 
+@per_request(AcademicYear, HalfTerm)
 def academic_years():
     return db.session.scalars(
         select(AcademicYear).options(selectinload(AcademicYear.half_terms)).order_by(AcademicYear.start_year.desc())
     ).all()
 
 
+@per_request(HalfTerm, AcademicYear)
 def half_term_on(day: date) -> HalfTerm | None:
     """The half term ``day`` falls in, or None in a holiday."""
     return db.session.scalar(select(HalfTerm).where(HalfTerm.starts_on <= day, HalfTerm.ends_on >= day))
@@ -125,16 +128,14 @@ def suggested_title(day: date | None = None) -> str:
     return f"{season} {day.year}"
 
 
+@per_request(ClosureDay)
 def closure_days() -> frozenset:
-    from portal.terms.models import ClosureDay
-
     return frozenset(db.session.scalars(select(ClosureDay.day)))
 
 
+@per_request(DeadlineSettings)
 def deadline_settings():
     """The LA's offsets; the defaults (not yet saved) until the LA admin changes them. Never writes."""
-    from portal.terms.models import DeadlineSettings
-
     settings = db.session.scalar(select(DeadlineSettings).order_by(DeadlineSettings.id).limit(1))
     return settings or DeadlineSettings(agenda_days=10, evidence_days=5, minutes_days=10, notes_days=5, notes_response_days=5)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
@@ -426,16 +426,17 @@ class NotesToDo:
 def notes_to_act_on(user, today=None) -> list[NotesToDo]:
     """For a home page: notes this adviser owes or must reconsider; notes this school leader must check."""
     today = today or clock.today()
-    roles = db.session.execute(select(SchoolRole.school_id, SchoolRole.role).where(SchoolRole.user_id == user.id)).all()
-    advises = {school_id for school_id, role in roles if role == Role.ADVISER}
-    leads = {school_id for school_id, role in roles if role in (Role.HEADTEACHER, Role.SENIOR_LEADER)}
+    from portal.access import school_ids_where
+
+    advises = school_ids_where(user, Role.ADVISER)
+    leads = school_ids_where(user, Role.HEADTEACHER, Role.SENIOR_LEADER)
     if not advises and not leads:
         return []
     visits = db.session.scalars(
         select(Visit).where(
             (Visit.school_id.in_(advises) & Visit.status.in_([NotesStatus.DRAFT, NotesStatus.CORRECTIONS]))
             | (Visit.school_id.in_(leads) & (Visit.status == NotesStatus.ISSUED)))
-        .options(selectinload(Visit.school))
+        .options(joinedload(Visit.school))
     ).all()
     settings, closures = deadline_settings(), closure_days()
     found = []
