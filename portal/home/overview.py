@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only
 
 from portal.categories.rules import latest_entries, movement
 from portal.extensions import db
@@ -28,6 +28,9 @@ OVERDUE_KINDS = {
 CONFIRM_WITHIN_WORKING_DAYS = 3
 # Verification is due once a half term: overdue in the half term's last 10 working days (when the reminder goes).
 VERIFY_BY_WORKING_DAYS_BEFORE_END = 10
+# A meeting further ahead than this cannot have an overdue agenda or evidence (no LA sets an agenda 40 working
+# days ahead): the overview leaves it out unless it is a school's next.
+MEETING_WINDOW_DAYS = 70
 
 
 @dataclass
@@ -141,11 +144,21 @@ def _meetings(rows, ids, today, settings, closures):
     from portal.meetings.models import MeetingStatus, ReviewMeeting
     from portal.meetings.rules import deadlines_for, has_evidence_column, meeting_due_items
 
+    scheduled = (ReviewMeeting.school_id.in_(ids), ReviewMeeting.status == MeetingStatus.SCHEDULED)
+    upcoming = (select(ReviewMeeting.id, func.row_number().over(partition_by=ReviewMeeting.school_id,
+                                                                order_by=(ReviewMeeting.meets_on, ReviewMeeting.id))
+                       .label("rank")).where(*scheduled, ReviewMeeting.meets_on >= today).subquery())
+    next_ones = select(upcoming.c.id).where(upcoming.c.rank == 1)
+    # Held in the last 120 days (minutes may be overdue), close enough for an agenda or evidence to be overdue,
+    # or each school's next: never a whole year of meetings to come.
+    window = ReviewMeeting.meets_on.between(today - timedelta(days=120), today + timedelta(days=MEETING_WINDOW_DAYS))
     meetings = db.session.execute(
         select(ReviewMeeting, has_evidence_column())
-        .where(ReviewMeeting.school_id.in_(ids), ReviewMeeting.status == MeetingStatus.SCHEDULED,
-               ReviewMeeting.meets_on >= today - timedelta(days=120))
-        .options(joinedload(ReviewMeeting.kind)).order_by(ReviewMeeting.meets_on)).all()
+        .where(*scheduled, window | ReviewMeeting.id.in_(next_ones))
+        .options(load_only(ReviewMeeting.school_id, ReviewMeeting.kind_key, ReviewMeeting.meets_on,
+                           ReviewMeeting.status, ReviewMeeting.agenda_sent_at, ReviewMeeting.minutes_circulated_at),
+                 joinedload(ReviewMeeting.kind))
+        .order_by(ReviewMeeting.meets_on)).all()
     kinds = {"Agenda": "agenda", "Minutes": "minutes", "Evidence": "evidence"}
     for meeting, has_evidence in meetings:
         row = rows[meeting.school_id]

@@ -34,7 +34,7 @@ def index():
         "visit_notes": notes_to_act_on(current_user),
         "not_visited": schools_not_visited_this_half_term(current_user) if advised_schools else (None, []),
         "plan_comments": open_comments_for(current_user),
-        "without_governing_body": reviews_without_governing_body_date() if is_la_admin(current_user) else [],
+        "without_governing_body": reviews_without_governing_body_date() if is_la_admin(current_user) else ([], 0),
         "today": clock.today(),
         "categorisation": round_work_for(current_user),
         "support_due": support_due_for(current_user, clock.today()),

@@ -5,8 +5,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
@@ -266,17 +266,19 @@ def minutes_awaiting_confirmation_by(user):
     return [v for v in versions if v.written_by_id != user.id]
 
 
-def reviews_without_governing_body_date():
-    """Confirmed minutes not yet recorded as received by the full governing body (LA overview)."""
+def reviews_without_governing_body_date(limit=20):
+    """Confirmed minutes not yet recorded as received by the full governing body (LA overview), oldest first:
+    (the first ``limit``, how many in all). Only each meeting's latest confirmed version counts: a correction
+    supersedes the version before it. Worked out in the database, whatever the years of minutes behind it."""
     from portal.meetings.models import ReviewMeeting
 
-    confirmed = db.session.scalars(
-        select(MinutesVersion).where(MinutesVersion.status == MinutesStatus.CONFIRMED)
-        .options(selectinload(MinutesVersion.meeting).selectinload(ReviewMeeting.school))
-        .order_by(MinutesVersion.confirmed_at)
+    newer = aliased(MinutesVersion)
+    superseded = exists().where(newer.meeting_id == MinutesVersion.meeting_id, newer.status == MinutesStatus.CONFIRMED,
+                                newer.number > MinutesVersion.number)
+    found = db.session.execute(
+        select(MinutesVersion, func.count().over())
+        .where(MinutesVersion.status == MinutesStatus.CONFIRMED, MinutesVersion.governing_body_on.is_(None), ~superseded)
+        .options(joinedload(MinutesVersion.meeting).joinedload(ReviewMeeting.school))
+        .order_by(MinutesVersion.confirmed_at, MinutesVersion.id).limit(limit)
     ).all()
-    latest = {}
-    for version in confirmed:  # a correction supersedes the version before it
-        if version.meeting_id not in latest or version.number > latest[version.meeting_id].number:
-            latest[version.meeting_id] = version
-    return [v for v in latest.values() if v.governing_body_on is None]
+    return [version for version, _ in found], (found[0][1] if found else 0)
