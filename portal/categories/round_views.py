@@ -3,7 +3,6 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from portal import clock
 from portal.access import advisers_and_la_admin, is_la_admin, la_admin_required, may_propose_category, may_see_proposal, school_access
@@ -31,6 +30,7 @@ from portal.errors_domain import RuleBroken, attach_to_form, rule_for
 from portal.exports import filters_in_words, table_response
 from portal.extensions import db, htmx
 from portal.schools.models import PHASES, Role, School, SchoolRole
+from portal.schools.rules import load_people
 
 SORTS = {
     "name": lambda row: row.school.name,
@@ -67,9 +67,9 @@ def round_new():
 # --- moderation (the LA admin) ----------------------------------------------------------------------
 
 def _schools_for_moderation(args):
-    """Active schools filtered in SQL by name or URN, phase and adviser, with their roles loaded."""
-    query = (select(School).where(School.active.is_(True))
-             .options(selectinload(School.roles).selectinload(SchoolRole.user)).order_by(School.name))
+    """Active schools filtered in SQL by name or URN, phase and adviser; their people are loaded for the rows shown
+    (``load_people``)."""
+    query = select(School).where(School.active.is_(True)).order_by(School.name)
     search = args.get("q", "").strip()
     if search:
         query = query.where(or_(School.name.ilike(f"%{search}%"),
@@ -129,6 +129,7 @@ def _moderation_export(round_id, kind):
                 proposal.moderation_reason if proposal is not None else "", row.movement.label if row.movement else "",
                 row.red_count, MODERATION_STATES[row.state]]
 
+    load_people([row.school for row in rows])
     return table_response(kind, f"{categorisation_round.name} moderation", named, MODERATION_COLUMNS,
                           [values(row) for row in rows])
 
@@ -152,6 +153,7 @@ def moderation(round_id):
     args = request.args
     rows = _moderation_table(categorisation_round, args)
     page = ListPagination(rows, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
+    load_people([row.school for row in page.items])
     context = dict(round=categorisation_round, page=page, counts=round_counts(categorisation_round),
                    filters=_filters(categorisation_round), args=args, total=len(rows))
     if htmx and htmx.target == "moderation-rows":

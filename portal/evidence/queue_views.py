@@ -1,12 +1,13 @@
 """The adviser's verification queue, and the schools whose evidence is not yet verified this half term."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from portal.access import is_la_admin, signed_in
 from portal.clock import as_london
 from portal.evidence import rules
 from portal.exports import table_response
+from portal.extensions import db
 
 bp = Blueprint("evidence_queue", __name__)
 
@@ -16,7 +17,9 @@ bp = Blueprint("evidence_queue", __name__)
 def queue():
     admin = is_la_admin(current_user)
     half_term, not_verified = rules.schools_not_verified_this_half_term(None if admin else current_user)
-    return render_template("evidence/queue.html", items=rules.verification_queue(current_user, is_admin=admin),
+    page = db.paginate(rules.verification_queue_query(current_user, is_admin=admin),
+                       page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("evidence/queue.html", page=page, items=page.items,
                            half_term=half_term, not_verified=not_verified,
                            during_visits=rules.decisions_during_visits(current_user, is_admin=admin))
 

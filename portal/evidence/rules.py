@@ -2,7 +2,7 @@
 and whether each school's adviser has verified evidence this half term."""
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.evidence.models import Decision, EvidenceFile, EvidenceItem, EvidenceStatus, EvidenceVersion, Verification
@@ -142,13 +142,18 @@ def _advised_school_ids(user):
 
 def verification_queue(user, is_admin=False):
     """Evidence waiting for a decision at the schools this person advises (every school for the LA admin), oldest first."""
+    return db.session.scalars(verification_queue_query(user, is_admin)).all()
+
+
+def verification_queue_query(user, is_admin=False):
+    """The select behind ``verification_queue``, for a page of it."""
     query = (select(EvidenceItem).where(EvidenceItem.status == EvidenceStatus.SUBMITTED)
-             .options(selectinload(EvidenceItem.school), selectinload(EvidenceItem.meeting).selectinload(ReviewMeeting.half_term),
+             .options(joinedload(EvidenceItem.school), joinedload(EvidenceItem.meeting).joinedload(ReviewMeeting.half_term),
                       selectinload(EvidenceItem.criteria), selectinload(EvidenceItem.versions))
              .order_by(EvidenceItem.created_at, EvidenceItem.id))
     if not is_admin:
         query = query.where(EvidenceItem.school_id.in_(_advised_school_ids(user)))
-    return db.session.scalars(query).all()
+    return query
 
 
 def decisions_during_visits(user, is_admin=False, limit=20):

@@ -250,23 +250,6 @@ def schools_for(school_ids=None):
     return db.session.scalars(query).all()
 
 
-def load_people(schools):
-    """Fill in each school's roles with their people, in one statement for any number of schools."""
-    from collections import defaultdict
-
-    from sqlalchemy.orm.attributes import set_committed_value
-
-    waiting = [school for school in schools if "roles" not in school.__dict__]
-    if not waiting:
-        return
-    roles = defaultdict(list)
-    for role in db.session.scalars(select(SchoolRole).where(SchoolRole.school_id.in_([s.id for s in waiting]))
-                                   .options(joinedload(SchoolRole.user)).order_by(SchoolRole.id)):
-        roles[role.school_id].append(role)
-    for school in waiting:
-        set_committed_value(school, "roles", roles[school.id])
-
-
 def advisers_of(school_ids=None):
     """[(school id, adviser id, adviser's name)] of the active schools (all, or ``school_ids``): plain rows, for
     the adviser filter and the count of schools without one."""

@@ -17,13 +17,13 @@ from portal.home.overview import (
     advisers_of,
     category_counts,
     filter_rows,
-    load_people,
     matching_ids,
     overview_rows,
     schools_for,
     sort_rows,
 )
 from portal.schools.models import PHASES, Role, SchoolRole, SchoolStar
+from portal.schools.rules import load_people
 from portal.templating import govuk_date
 
 MOVEMENTS = [("up", "More support"), ("down", "Less support"), ("same", "No change"), ("new", "First category")]
