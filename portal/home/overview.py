@@ -59,6 +59,8 @@ class OverviewRow:
     overdue: list = field(default_factory=list)
     starred: bool = False
     intervention: list = field(default_factory=list)  # open intervention steps
+    inspected: bool = False  # the latest inspection is loaded
+    detailed: bool = False  # plan, review, this half term and intervention are loaded
 
     @property
     def category(self):
@@ -73,8 +75,13 @@ class OverviewRow:
         return {item.kind for item in self.overdue}
 
 
-def overview_rows(schools, today: date, starred_ids=frozenset()):
-    """One OverviewRow per school (in the order given)."""
+def overview_rows(schools, today: date, starred_ids=frozenset(), *, details=True, inspections=False):
+    """One OverviewRow per school (in the order given).
+
+    What the table filters and sorts on (category, movement, next meeting, overdue) is worked out for every
+    school; with ``details=False`` the rest (plan, latest review, this half term, intervention, inspection unless
+    ``inspections``) is left for ``add_details`` to fill in for the rows shown: at 600 schools that is most of the
+    work, and only fifty rows are on a page."""
     from portal.terms.rules import closure_days, deadline_settings, half_term_on
 
     rows = {school.id: OverviewRow(school, starred=school.id in starred_ids) for school in schools}
@@ -83,23 +90,44 @@ def overview_rows(schools, today: date, starred_ids=frozenset()):
         return []
     for school_id, entry in latest_entries(ids).items():
         rows[school_id].entry = entry
-    _latest_inspections(rows, ids)
-    _plans(rows, ids)
-    _latest_reviews(rows, ids)
     half_term = half_term_on(today)
     settings, closures = deadline_settings(), closure_days()
     _meetings(rows, ids, today, settings, closures)
-    _this_half_term(rows, ids, half_term)
     _confirmations(rows, ids, today, closures)
     _notes(rows, ids, today, settings, closures)
     _verification(rows, ids, today, half_term, closures)
-    from portal.intervention.rules import open_steps
-
-    for school_id, steps in open_steps(ids).items():
-        rows[school_id].intervention = steps
     for row in rows.values():
         row.overdue.sort(key=lambda item: (list(OVERDUE_KINDS).index(item.kind), item.due_on))
-    return [rows[school.id] for school in schools]
+    ordered = [rows[school.id] for school in schools]
+    if details:
+        add_details(ordered, today)
+    elif inspections:
+        _latest_inspections(rows, ids)
+        for row in ordered:
+            row.inspected = True
+    return ordered
+
+
+def add_details(rows, today: date):
+    """Fill in the plan, latest review and inspection, this half term's verification and visit, and open
+    intervention of ``rows`` (those not filled in yet): a fixed number of statements for any number of rows."""
+    from portal.intervention.rules import open_steps
+    from portal.terms.rules import half_term_on
+
+    waiting = {row.school.id: row for row in rows if not row.detailed}
+    if not waiting:
+        return
+    ids = list(waiting)
+    uninspected = [school_id for school_id, row in waiting.items() if not row.inspected]
+    if uninspected:
+        _latest_inspections(waiting, uninspected)
+    _plans(waiting, ids)
+    _latest_reviews(waiting, ids)
+    _this_half_term(waiting, ids, half_term_on(today))
+    for school_id, steps in open_steps(ids).items():
+        waiting[school_id].intervention = steps
+    for row in waiting.values():
+        row.detailed = row.inspected = True
 
 
 def _newest_per_school(model, ids, *order_by, where=()):

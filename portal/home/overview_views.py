@@ -14,6 +14,7 @@ from portal.home import bp
 from portal.home.overview import (
     OVERDUE_KINDS,
     SORTS,
+    add_details,
     advisers_of,
     category_counts,
     filter_rows,
@@ -57,7 +58,8 @@ def overview(user, args, today):
     filters = _filters_from(args)
     adviser_id = int(filters["adviser"]) if filters["adviser"].isdigit() else None
     starred = set(db.session.scalars(select(SchoolStar.school_id).where(SchoolStar.user_id == user.id)))
-    all_rows = overview_rows(schools_for(school_ids), today, starred)
+    all_rows = overview_rows(schools_for(school_ids), today, starred, details=False,
+                             inspections=filters["sort"] == "inspection")
     shown_ids = matching_ids(school_ids, search=filters["q"], phase=filters["phase"], adviser_id=adviser_id)
     rows = filter_rows([r for r in all_rows if shown_ids is None or r.school.id in shown_ids], category_key=filters["category"],
                        overdue_kind=filters["overdue"], movement_word=filters["movement"])
@@ -125,6 +127,7 @@ def _export(kind):
     if context is None:
         return redirect(url_for("home.index"))
     load_people([row.school for row in context["rows"]])
+    add_details(context["rows"], clock.today())
     return table_response(kind, context["caption"], named_filters(context), COLUMNS,
                           [export_values(row) for row in context["rows"]])
 
@@ -145,6 +148,7 @@ def overview_page(context):
     """The rows of the page asked for, with the people of their schools."""
     page = ListPagination(context["rows"], request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
     load_people([row.school for row in page.items])
+    add_details(page.items, clock.today())
     return page
 
 
