@@ -281,6 +281,7 @@ class ModerationRow:
     school: School
     proposal: CategoryProposal | None
     last: SchoolCategory | None  # the school's category before this round
+    reds: int | None = None  # red ratings in the proposal, counted in the database (None: count the loaded ratings)
 
     @property
     def decided(self):
@@ -299,7 +300,9 @@ class ModerationRow:
 
     @property
     def red_count(self):
-        return self.proposal.red_count if self.proposal is not None and self.proposal.proposed_at else None
+        if self.proposal is None or not self.proposal.proposed_at:
+            return None
+        return self.reds if self.reds is not None else self.proposal.red_count
 
     @property
     def state(self):
@@ -318,17 +321,22 @@ def moderation_rows(categorisation_round, schools):
     A constant number of statements for any number of schools: proposals, ratings, categories and history are
     each loaded once for the whole page."""
     school_ids = [s.id for s in schools]
-    proposals = {p.school_id: p for p in db.session.scalars(
-        select(CategoryProposal).where(CategoryProposal.round_id == categorisation_round.id,
-                                       CategoryProposal.school_id.in_(school_ids))
-        .options(selectinload(CategoryProposal.ratings), selectinload(CategoryProposal.proposed_category),
-                 selectinload(CategoryProposal.agreed_category), selectinload(CategoryProposal.proposed_by),
-                 selectinload(CategoryProposal.moderated_by)))}
+    reds = (select(func.count()).where(IndicatorRating.proposal_id == CategoryProposal.id, IndicatorRating.rating == Rating.RED)
+            .correlate(CategoryProposal).scalar_subquery())
+    proposals = {proposal.school_id: (proposal, red) for proposal, red in db.session.execute(
+        select(CategoryProposal, reds).where(CategoryProposal.round_id == categorisation_round.id,
+                                             CategoryProposal.school_id.in_(school_ids))
+        .options(joinedload(CategoryProposal.proposed_category), joinedload(CategoryProposal.agreed_category),
+                 joinedload(CategoryProposal.proposed_by), joinedload(CategoryProposal.moderated_by)))}
     if categorisation_round.is_published:
         before = _entries_before(categorisation_round, school_ids)
     else:
         before = latest_entries(school_ids)
-    return [ModerationRow(school, proposals.get(school.id), before.get(school.id)) for school in schools]
+    rows = []
+    for school in schools:
+        proposal, red = proposals.get(school.id, (None, None))
+        rows.append(ModerationRow(school, proposal, before.get(school.id), reds=red))
+    return rows
 
 
 def _entries_before(categorisation_round, school_ids):

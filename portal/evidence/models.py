@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, func
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, stored_enum
@@ -141,6 +141,8 @@ class Verification(db.Model):
 
     __tablename__ = "verification"
     __audited__ = True
+    # "Has this school had anything verified this half term?" is asked of every school on the LA's pages.
+    __table_args__ = (Index("ix_verification_school_half_term", "school_id", "half_term_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id"), index=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload
 
 from portal.categories.rules import latest_entries, movement
 from portal.extensions import db
@@ -168,9 +168,12 @@ def _latest_reviews(rows, ids):
 
 
 def _meetings(rows, ids, today, settings, closures):
-    """The next review meeting, and overdue evidence, agendas and minutes of recent ones."""
-    from portal.meetings.models import MeetingStatus, ReviewMeeting
-    from portal.meetings.rules import deadlines_for, has_evidence_column, meeting_due_items
+    """The next review meeting, and overdue evidence, agendas and minutes of recent ones.
+
+    The meetings are plain rows (id, school, date, what was sent, the kind's own deadlines), not loaded objects:
+    a thousand of them at 600 schools; the rows shown link to them by id."""
+    from portal.meetings.models import MeetingStatus, MeetingType, ReviewMeeting
+    from portal.meetings.rules import deadlines_on, has_evidence_column, meeting_due_items
 
     scheduled = (ReviewMeeting.school_id.in_(ids), ReviewMeeting.status == MeetingStatus.SCHEDULED)
     upcoming = (select(ReviewMeeting.id, func.row_number().over(partition_by=ReviewMeeting.school_id,
@@ -181,19 +184,19 @@ def _meetings(rows, ids, today, settings, closures):
     # or each school's next: never a whole year of meetings to come.
     window = ReviewMeeting.meets_on.between(today - timedelta(days=120), today + timedelta(days=MEETING_WINDOW_DAYS))
     meetings = db.session.execute(
-        select(ReviewMeeting, has_evidence_column())
+        select(ReviewMeeting.id, ReviewMeeting.school_id, ReviewMeeting.meets_on, ReviewMeeting.agenda_sent_at,
+               ReviewMeeting.minutes_circulated_at, MeetingType.agenda_days, MeetingType.evidence_days,
+               MeetingType.minutes_days, has_evidence_column())
+        .outerjoin(MeetingType, MeetingType.key == ReviewMeeting.kind_key)
         .where(*scheduled, window | ReviewMeeting.id.in_(next_ones))
-        .options(load_only(ReviewMeeting.school_id, ReviewMeeting.kind_key, ReviewMeeting.meets_on,
-                           ReviewMeeting.status, ReviewMeeting.agenda_sent_at, ReviewMeeting.minutes_circulated_at),
-                 joinedload(ReviewMeeting.kind))
         .order_by(ReviewMeeting.meets_on)).all()
     kinds = {"Agenda": "agenda", "Minutes": "minutes", "Evidence": "evidence"}
-    for meeting, has_evidence in meetings:
+    for meeting in meetings:  # the row carries its kind's own deadline days, or None for the LA's
         row = rows[meeting.school_id]
         if meeting.meets_on >= today and row.next_meeting is None:
             row.next_meeting = meeting
-        for item in meeting_due_items(meeting, deadlines_for(meeting, settings, closures), today,
-                                      has_evidence=has_evidence):
+        for item in meeting_due_items(meeting, deadlines_on(meeting.meets_on, meeting, settings, closures), today,
+                                      has_evidence=meeting.has_evidence):
             if item.overdue:
                 row.overdue.append(Overdue(kinds[item.what], item.due_on, meeting=meeting))
 

@@ -4,7 +4,7 @@ import enum
 import uuid
 from datetime import date, datetime, time
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, stored_enum
@@ -92,6 +92,8 @@ class Rag(enum.Enum):
 class ReviewMeeting(db.Model):
     __tablename__ = "review_meeting"
     __audited__ = True
+    # Each school's meetings by date (the next one, those recently held), asked of every school at once.
+    __table_args__ = (Index("ix_review_meeting_school_meets_on", "school_id", "meets_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)

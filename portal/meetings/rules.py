@@ -260,8 +260,13 @@ def has_evidence_column():
                           EvidenceItem.status != EvidenceStatus.WITHDRAWN).label("has_evidence")
 
 
+# The home page lists what is due in the next six weeks (a half term, and the Christmas holiday): an adviser
+# with forty schools has a year of agendas ahead, which belong on each school's meetings page.
+DUE_WITHIN_DAYS = 42
+
+
 def due_for(user, today=None):
-    """What is due from this person across their schools, soonest first (overdue first of all)."""
+    """What is due from this person across their schools within six weeks, soonest first (overdue first)."""
     today = today or clock.today()
     from portal.access import school_ids_where
 
@@ -273,14 +278,15 @@ def due_for(user, today=None):
     meetings = db.session.execute(
         select(ReviewMeeting, has_evidence_column())
         .where(ReviewMeeting.school_id.in_(advises | leads), ReviewMeeting.status == MeetingStatus.SCHEDULED,
-               ReviewMeeting.meets_on >= today - timedelta(days=120))
+               ReviewMeeting.meets_on.between(today - timedelta(days=120), today + timedelta(days=DUE_WITHIN_DAYS * 3)))
         .options(joinedload(ReviewMeeting.school), joinedload(ReviewMeeting.half_term), joinedload(ReviewMeeting.kind))
     ).all()
     items = []
+    horizon = today + timedelta(days=DUE_WITHIN_DAYS)
     for meeting, has_evidence in meetings:
-        items += meeting_due_items(meeting, deadlines_for(meeting, settings, closures), today,
-                                   advised=meeting.school_id in advises, led=meeting.school_id in leads,
-                                   has_evidence=has_evidence)
+        items += [item for item in meeting_due_items(meeting, deadlines_for(meeting, settings, closures), today,
+                                                     advised=meeting.school_id in advises, led=meeting.school_id in leads,
+                                                     has_evidence=has_evidence) if item.due_on <= horizon]
     if items:
         calendar = term_calendar()
         for item in items:

@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, stored_enum
@@ -39,6 +39,8 @@ class PlanStatus(enum.Enum):
 class Plan(db.Model):
     __tablename__ = "plan"
     __audited__ = True
+    # Each school's plan for a year, asked of every school on the LA's pages.
+    __table_args__ = (Index("ix_plan_school_year", "school_id", "academic_year_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)

@@ -53,5 +53,21 @@ def school_summary(school, today: date) -> SchoolSummary:
         school=school, today=today, history=history(school), current=current_entry(school),
         inspection=latest_inspection(school), grades=self_evaluation_grades(school), plan=plan,
         rag=plan_rag_over_year(plan) if plan is not None else None, year_starts_on=starts_on, year_ends_on=ends_on,
-        visits=visits, overdue=overview_rows([school], today)[0].overdue,
+        visits=visits, overdue=_with_meetings(overview_rows([school], today)[0].overdue),
     )
+
+
+def _with_meetings(overdue):
+    """The overview knows meetings as plain rows; the summary names them, so it loads the few it lists."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.meetings.models import ReviewMeeting
+
+    ids = {item.meeting.id for item in overdue if item.meeting is not None}
+    if ids:
+        meetings = {m.id: m for m in db.session.scalars(select(ReviewMeeting).where(ReviewMeeting.id.in_(ids)))}
+        for item in overdue:
+            if item.meeting is not None:
+                item.meeting = meetings[item.meeting.id]
+    return overdue

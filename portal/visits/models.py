@@ -9,7 +9,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, stored_enum
@@ -72,6 +72,8 @@ class CorrectionOutcome(enum.Enum):
 class Visit(db.Model):
     __tablename__ = "visit"
     __audited__ = True
+    # Each school's visits in a half term, asked of every school on the LA's pages.
+    __table_args__ = (Index("ix_visit_school_visited_on", "school_id", "visited_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
