@@ -8,7 +8,7 @@ PORT ?= 5000
 TEST_WORKERS ?= auto
 export FLASK_APP := portal
 
-.PHONY: run test scheduler assets
+.PHONY: run test bench scheduler assets
 
 # One process: the reminder scheduler runs inside it (see README, "Reminders").
 run: export PORTAL_SCHEDULER_IN_WEB ?= true
@@ -23,6 +23,11 @@ test: $(VENV)/.installed-test
 	scripts/ensure-chromium
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
+# The benchmark (issue 21): about half an hour; results in bench/results/. BENCH_ARGS=--quick for a smoke run.
+bench: $(VENV)/.installed-bench
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 assets:
 	scripts/build-assets
 
@@ -30,6 +35,11 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	touch $@
+
+$(VENV)/.installed-bench: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	touch $(VENV)/.installed $@
 
 $(VENV)/.installed-test: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 def _app(url):
     from portal import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PORTAL_SCHEDULER_IN_WEB": False,
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "SCHEDULER_IN_WEB": False,
                        "PUBLIC_URL": "https://portal.example.org"})
 
 

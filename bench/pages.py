@@ -1,0 +1,56 @@
+"""Timing the main pages through the real server, each beside the baseline route at the page's own size."""
+
+import statistics
+import time
+
+from bench.server import signed_in
+
+
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def _timed(session, url, runs):
+    """(milliseconds of each request, the last response) after two warm-up requests."""
+    for _ in range(2):
+        session.get(url, timeout=120)
+    timings = []
+    response = None
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = session.get(url, timeout=120)
+        timings.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+    return timings, response
+
+
+def measure_pages(base, pages, runs=30):
+    """For each (label, email, path): p50 and p95 in ms, statements, bytes, and the baseline's p50/p95 at that size."""
+    import requests
+
+    anonymous = requests.Session()
+    _, empty = _timed(anonymous, f"{base}/_bench/baseline?bytes=0", 1)
+    overhead = len(empty.content)
+    sessions = {}
+    results = []
+    for label, email, path in pages:
+        session = sessions.get(email) or sessions.setdefault(email, signed_in(base, email))
+        timings, response = _timed(session, f"{base}{path}", runs)
+        size = len(response.content)
+        baseline, _ = _timed(anonymous, f"{base}/_bench/baseline?bytes={max(0, size - overhead)}", runs)
+        results.append({
+            "page": label, "path": path, "bytes": size,
+            "statements": int(response.headers.get("X-Bench-Statements", -1)),
+            "p50_ms": round(statistics.median(timings), 1), "p95_ms": round(percentile(timings, 0.95), 1),
+            "baseline_p50_ms": round(statistics.median(baseline), 1),
+            "baseline_p95_ms": round(percentile(baseline, 0.95), 1),
+        })
+    return results
+
+
+def session_cookie(base, email):
+    """The Cookie header of a signed-in session, for a load generator outside Python."""
+    session = signed_in(base, email)
+    return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
