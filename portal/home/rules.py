@@ -40,7 +40,7 @@ def self_evaluations_to_act_on(user):
     return db.session.scalars(
         select(SelfEvaluation)
         .where(to_validate | to_write)
-        .options(selectinload(SelfEvaluation.school))
+        .options(joinedload(SelfEvaluation.school))
         .order_by(SelfEvaluation.submitted_at, SelfEvaluation.created_at)
     ).all()
 
