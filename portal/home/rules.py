@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.extensions import db
@@ -24,8 +24,9 @@ def schools_with_roles(user):
     return list(grouped.items())
 
 
-def self_evaluations_to_act_on(user):
-    """Self-evaluations waiting for this person: submitted ones they validate, drafts or returned ones they lead."""
+def self_evaluations_to_act_on(user, limit=20):
+    """Self-evaluations waiting for this person: submitted ones they validate, drafts or returned ones they lead,
+    the ``limit`` waiting longest: (those, how many in all). The LA admin may have two hundred in the autumn."""
     from portal.access import is_la_admin
     from portal.self_evaluation.models import EvaluationStatus, SelfEvaluation
 
@@ -37,12 +38,14 @@ def self_evaluations_to_act_on(user):
     if not is_la_admin(user):
         to_validate = to_validate & SelfEvaluation.school_id.in_(advises)
     to_write = SelfEvaluation.status.in_([EvaluationStatus.DRAFT, EvaluationStatus.RETURNED]) & SelfEvaluation.school_id.in_(leads)
-    return db.session.scalars(
-        select(SelfEvaluation)
+    found = db.session.execute(
+        select(SelfEvaluation, func.count().over())
         .where(to_validate | to_write)
         .options(joinedload(SelfEvaluation.school))
-        .order_by(SelfEvaluation.submitted_at, SelfEvaluation.created_at)
+        .order_by(SelfEvaluation.submitted_at, SelfEvaluation.created_at, SelfEvaluation.id)
+        .limit(limit)
     ).all()
+    return [evaluation for evaluation, _ in found], (found[0][1] if found else 0)
 
 
 def support_due_for(user, today, within_days=14):

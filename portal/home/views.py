@@ -25,7 +25,7 @@ def index():
     context = {
         "advised_schools": advised_schools,
         "my_schools": [(school, roles) for school, roles in memberships if roles != [Role.ADVISER]],
-        "self_evaluations": self_evaluations_to_act_on(current_user),
+        "self_evaluations": self_evaluations_to_act_on(current_user),  # (the first twenty, how many)
         "due": due_for(current_user),
         "verification": verification_summary(current_user),
         "evidence_queries": queries_to_answer(current_user),
