@@ -175,15 +175,20 @@ def schools_not_verified_this_half_term(user=None, today=None, school_ids=None):
     half_term = half_term_on(today or clock.today())
     if half_term is None:
         return None, []
-    active_plan = exists().where(Plan.school_id == School.id, Plan.academic_year_id == half_term.academic_year_id,
-                                 Plan.status.in_([PlanStatus.AGREED, PlanStatus.AMENDED]))
-    verified = exists().where(Verification.school_id == School.id, Verification.half_term_id == half_term.id)
-    query = select(School).where(School.active.is_(True), active_plan, ~verified).order_by(School.name)
+    query = not_verified_query(half_term)
     if user is not None:
         query = query.where(School.id.in_(_advised_school_ids(user)))
     if school_ids is not None:
         query = query.where(School.id.in_(list(school_ids)))
     return half_term, db.session.scalars(query).all()
+
+
+def not_verified_query(half_term):
+    """A select of the active schools with an agreed plan and no verification decision in ``half_term``."""
+    active_plan = exists().where(Plan.school_id == School.id, Plan.academic_year_id == half_term.academic_year_id,
+                                 Plan.status.in_([PlanStatus.AGREED, PlanStatus.AMENDED]))
+    verified = exists().where(Verification.school_id == School.id, Verification.half_term_id == half_term.id)
+    return select(School).where(School.active.is_(True), active_plan, ~verified).order_by(School.name)
 
 
 def verification_summary(user):

@@ -312,24 +312,30 @@ def _confirmation_reminders(version, today, closures):
 
 
 def _verification_reminders(today, closures):
-    from portal.evidence.rules import schools_not_verified_this_half_term
+    """Each active adviser of each school not verified this half term, in its last ten working days: plain rows
+    (school, adviser) from one statement, as there may be twenty thousand schools."""
+    from portal.evidence.rules import not_verified_query
 
     half_term = half_term_on(today)
     if half_term is None or not _in_window(today, shift_working_days(half_term.ends_on, -10, closures), half_term.ends_on, closures):
         return []
-    _, schools = schools_not_verified_this_half_term(None, today)
+    not_verified = not_verified_query(half_term).with_only_columns(School.id).order_by(None)
+    pairs = db.session.execute(
+        select(School.id, School.name, User.id, User.email)
+        .join(SchoolRole, SchoolRole.school_id == School.id).join(User, User.id == SchoolRole.user_id)
+        .where(School.id.in_(not_verified), SchoolRole.role == Role.ADVISER, User.active.is_(True))
+        .order_by(School.name, User.id))
     found = []
-    for school in schools:
-        for adviser in _people(school, {Role.ADVISER}):
-            found.append(Reminder(
-                key=f"verification:school-{school.id}:{adviser.email.lower()}:half-term-{half_term.id}", kind="verification",
-                email=adviser.email, user_id=adviser.id, school_id=school.id,
-                subject=f"Verification due by {govuk_date(half_term.ends_on)}: {school.name}",
-                heading="Verification due this half term",
-                lines=[f"No evidence from {school.name} has been verified in {half_term.name}, which ends on {govuk_date(half_term.ends_on)}.",
-                       "Each school with an agreed plan needs its evidence verified at least once a half term."],
-                link=public_link("evidence.index", school_id=school.id), link_text=f"See {school.name}'s evidence",
-                due_on=half_term.ends_on))
+    for school_id, school_name, adviser_id, adviser_email in pairs:
+        found.append(Reminder(
+            key=f"verification:school-{school_id}:{adviser_email.lower()}:half-term-{half_term.id}", kind="verification",
+            email=adviser_email, user_id=adviser_id, school_id=school_id,
+            subject=f"Verification due by {govuk_date(half_term.ends_on)}: {school_name}",
+            heading="Verification due this half term",
+            lines=[f"No evidence from {school_name} has been verified in {half_term.name}, which ends on {govuk_date(half_term.ends_on)}.",
+                   "Each school with an agreed plan needs its evidence verified at least once a half term."],
+            link=public_link("evidence.index", school_id=school_id), link_text=f"See {school_name}'s evidence",
+            due_on=half_term.ends_on))
     return found
 
 
