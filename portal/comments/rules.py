@@ -11,6 +11,7 @@ from portal.access import is_la_admin, may_run_reviews
 from portal.comments.models import CommentKind, CommentReply, CommentStatus, PlanComment
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
+from portal.first_few import first_with_total
 from portal.plans.models import PlanAction, Priority, SuccessCriterion
 from portal.schools.models import SCHOOL_LEADERS, Role, School, SchoolRole
 from portal import clock
@@ -230,13 +231,9 @@ def open_comments_for(user, limit=HOME_LIMIT):
         query = query.where(PlanComment.school_id.in_(schools))
     last_reply = (select(func.max(CommentReply.created_at)).where(CommentReply.comment_id == PlanComment.id)
                   .correlate(PlanComment).scalar_subquery())
-    # The window count is taken before LIMIT: the total comes with the first few, in one statement.
-    found = db.session.execute(
-        query.add_columns(func.count().over())
+    comments, total = first_with_total(
+        query
         .options(contains_eager(PlanComment.school).selectinload(School.roles),
                  selectinload(PlanComment.replies).joinedload(CommentReply.author))
-        .order_by(func.coalesce(last_reply, PlanComment.created_at).desc(), PlanComment.id.desc())
-        .limit(limit)
-    ).all()
-    total = found[0][1] if found else 0
-    return OpenComments([OpenComment(comment, awaiting(comment)) for comment, _ in found], total)
+        .order_by(func.coalesce(last_reply, PlanComment.created_at).desc(), PlanComment.id.desc()), limit)
+    return OpenComments([OpenComment(comment, awaiting(comment)) for comment in comments], total)

@@ -2,10 +2,11 @@
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.extensions import db
+from portal.first_few import first_with_total
 from portal.schools.models import Role, School, SchoolRole
 
 
@@ -38,14 +39,11 @@ def self_evaluations_to_act_on(user, limit=20):
     if not is_la_admin(user):
         to_validate = to_validate & SelfEvaluation.school_id.in_(advises)
     to_write = SelfEvaluation.status.in_([EvaluationStatus.DRAFT, EvaluationStatus.RETURNED]) & SelfEvaluation.school_id.in_(leads)
-    found = db.session.execute(
-        select(SelfEvaluation, func.count().over())
+    return first_with_total(
+        select(SelfEvaluation)
         .where(to_validate | to_write)
         .options(joinedload(SelfEvaluation.school))
-        .order_by(SelfEvaluation.submitted_at, SelfEvaluation.created_at, SelfEvaluation.id)
-        .limit(limit)
-    ).all()
-    return [evaluation for evaluation, _ in found], (found[0][1] if found else 0)
+        .order_by(SelfEvaluation.submitted_at, SelfEvaluation.created_at, SelfEvaluation.id), limit)
 
 
 def support_due_for(user, today, within_days=14):

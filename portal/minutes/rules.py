@@ -5,11 +5,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
+from portal.first_few import first_with_total
 from portal import clock
 from portal.minutes.models import ConfirmerNomination, MinutesAction, MinutesStatus, MinutesVersion
 from portal.schools.models import Role, SchoolRole
@@ -275,10 +276,8 @@ def reviews_without_governing_body_date(limit=20):
     newer = aliased(MinutesVersion)
     superseded = exists().where(newer.meeting_id == MinutesVersion.meeting_id, newer.status == MinutesStatus.CONFIRMED,
                                 newer.number > MinutesVersion.number)
-    found = db.session.execute(
-        select(MinutesVersion, func.count().over())
+    return first_with_total(
+        select(MinutesVersion)
         .where(MinutesVersion.status == MinutesStatus.CONFIRMED, MinutesVersion.governing_body_on.is_(None), ~superseded)
         .options(joinedload(MinutesVersion.meeting).joinedload(ReviewMeeting.school))
-        .order_by(MinutesVersion.confirmed_at, MinutesVersion.id).limit(limit)
-    ).all()
-    return [version for version, _ in found], (found[0][1] if found else 0)
+        .order_by(MinutesVersion.confirmed_at, MinutesVersion.id), limit)
