@@ -144,6 +144,7 @@ def _start_scheduler_if_wanted(app):
 def _import_models():
     """Import every model so metadata (and Alembic) see the whole schema."""
     from portal import audit  # noqa: F401
+    from portal import settings_cache  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.auth import tokens as _tokens  # noqa: F401
     from portal.schools import models as _schools  # noqa: F401

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal import per_request as memo
 from portal.per_request import per_request
 from portal.schools.models import GOVERNANCE, SCHOOL_LEADERS, Role, School, SchoolRole
 
@@ -140,6 +141,11 @@ def may_approve_exit(user, school):
 @per_request(SchoolRole)
 def _role_pairs(user_id) -> tuple:
     return tuple(db.session.execute(select(SchoolRole.school_id, SchoolRole.role).where(SchoolRole.user_id == user_id)))
+
+
+def remember_role_pairs(user_id, pairs: tuple):
+    """The user loader found ``user_id``'s (school id, role) pairs with the user: no need to ask again."""
+    memo.remember(_role_pairs, (user_id,), pairs)
 
 
 def school_ids_where(user, *roles) -> set[int]:

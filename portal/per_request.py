@@ -15,7 +15,7 @@ from flask import g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-_KEY = "_per_request_memo"
+KEY = "_per_request_memo"
 _watched: set[type] = set()
 
 
@@ -25,13 +25,13 @@ def per_request(*models):
     Arguments must be hashable (pass ids, not ORM objects)."""
 
     def decorator(function):
-        _watched.update(models)
+        watch(*models)
 
         @wraps(function)
         def wrapper(*args):
             if not has_request_context():
                 return function(*args)
-            memo = g.setdefault(_KEY, {})
+            memo = g.setdefault(KEY, {})
             key = (function.__module__, function.__qualname__, args)
             if key not in memo:
                 memo[key] = function(*args)
@@ -42,15 +42,26 @@ def per_request(*models):
     return decorator
 
 
+def remember(function, args: tuple, answer):
+    """Record what ``function(*args)`` answers, found by a query that ran anyway (the user loader's)."""
+    if has_request_context():
+        g.setdefault(KEY, {})[(function.__module__, function.__qualname__, tuple(args))] = answer
+
+
+def watch(*models):
+    """Forget this request's memo when a row of ``models`` changes."""
+    _watched.update(models)
+
+
 def forget():
     """Drop everything remembered in this request."""
     if has_request_context():
-        g.pop(_KEY, None)
+        g.pop(KEY, None)
 
 
 @event.listens_for(Session, "before_flush")
 def _forget_on_change(session, flush_context, instances):
-    if not has_request_context() or _KEY not in g:
+    if not has_request_context() or KEY not in g:
         return
     watched = tuple(_watched)
     if any(isinstance(obj, watched) for obj in chain(session.new, session.dirty, session.deleted)):

@@ -69,6 +69,16 @@ def init_app(app):
     app.jinja_env.globals.update(Role=Role, ROLE_LABELS=ROLE_LABELS, grade_hints=grade_hints, csrf_input=csrf_input)
 
     app.jinja_env.globals["school_calendar"] = school_calendar
+
+    @app.before_request
+    def calendar_first():
+        """The term dates into the session before anything else: the half terms and years a page's plans, meetings
+        and milestones point at are then found there, not loaded again (they are kept between requests)."""
+        from flask import request
+        from flask_login import current_user
+
+        if request.endpoint != "static" and current_user.is_authenticated:
+            school_calendar()
     from portal.meetings.models import Rag
 
     app.jinja_env.globals["RAGS"] = list(Rag)  # red, amber, green: the order counts are shown in

@@ -241,6 +241,19 @@ def count_queries(app):
     return counter, lambda: event.remove(engine, "before_cursor_execute", before)
 
 
+def statements_behind(app, client, url):
+    """The SQL statements behind a GET of ``url`` once this process holds the LA's settings: the first read after a
+    change to them loads them (portal/settings_cache.py), and that is not what these counts are about."""
+    assert client.get(url).status_code == 200, url
+    counter, stop = count_queries(app)
+    try:
+        response = client.get(url)
+    finally:
+        stop()
+    assert response.status_code == 200, url
+    return counter["n"]
+
+
 class _Inbox:
     """What a real SMTP server (aiosmtpd) on loopback received: ``messages``, and ``deliveries`` as (recipients, message)."""
 

@@ -25,7 +25,7 @@ from portal.terms.rules import save_term_dates
 from portal.visits import rules as visit_rules
 from portal.visits.models import Verdict, VisitKind
 from tests.categories_helpers import build_scheme, category, decide
-from tests.conftest import count_queries, text_of
+from tests.conftest import count_queries, statements_behind, text_of
 from tests.test_meetings import YEAR
 from tests.test_school_summary import _self_evaluation
 
@@ -235,12 +235,7 @@ def _statements(app, school_id, user_id):
 
 def test_the_timeline_takes_a_fixed_number_of_statements_whatever_the_history(app, client, sign_in, alder):
     def page_statements():
-        counter, stop = count_queries(app)
-        try:
-            assert client.get(f"/schools/{alder['alder']}/timeline").status_code == 200
-        finally:
-            stop()
-        return counter["n"]
+        return statements_behind(app, client, f"/schools/{alder['alder']}/timeline")
 
     sign_in("head@example.org")
     before, events_before = _statements(app, alder["alder"], alder["head"])

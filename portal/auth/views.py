@@ -2,8 +2,9 @@ from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
 
-from portal import audit
+from portal import access, audit, settings_cache
 from portal.access import public, signed_in
 from portal.auth import bp
 from portal.auth.forms import SignInForm
@@ -11,6 +12,7 @@ from portal.auth.models import User
 from portal.auth import throttle
 from portal.auth.rules import authenticate, end_sessions
 from portal.extensions import db, login_manager
+from portal.schools.models import SchoolRole
 
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = "Sign in to see that page."
@@ -25,9 +27,15 @@ def load_user(session_id):
     user_id, _, generation = session_id.partition(".")
     if not user_id.isdigit() or not generation.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    rows = db.session.execute(
+        select(User, SchoolRole.school_id, SchoolRole.role, settings_cache.stamp_column())
+        .outerjoin(SchoolRole, SchoolRole.user_id == User.id).where(User.id == int(user_id))).all()
+    user = rows[0][0] if rows else None
     if user is None or not user.active or user.session_generation != int(generation):
         return None
+    # The same statement answers what almost every page asks next: the person's roles and the settings stamp.
+    access.remember_role_pairs(user.id, tuple((school_id, role) for _, school_id, role, _ in rows if school_id))
+    settings_cache.remember_stamp(rows[0][3])
     return user
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.categories.models import Category, CategoryScheme, Indicator, IndicatorSource, SchemeVersion
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
-from portal.per_request import per_request
+from portal.settings_cache import kept_between_requests
 from portal.frameworks.models import GRADE_COLOURS, VersionStatus
 from portal.versioning import ensure_editable, supersede_and_publish
 
@@ -29,10 +29,10 @@ INDICATOR_FIELDS = ("name", "guidance_red", "guidance_amber", "guidance_green", 
                     "green_from", "red_from")
 
 
-@per_request(CategoryScheme, SchemeVersion, Category, Indicator)
-def current_version():
+@kept_between_requests(CategoryScheme, SchemeVersion, Category, Indicator)
+def current_version(session):
     """The published version of the scheme in use (None until the LA chooses one)."""
-    return db.session.scalar(
+    return session.scalar(
         select(SchemeVersion).join(CategoryScheme)
         .where(CategoryScheme.is_current.is_(True), SchemeVersion.status == VersionStatus.PUBLISHED)
         .options(joinedload(SchemeVersion.categories), selectinload(SchemeVersion.indicators))

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from portal import clock
 from portal.categories.rules import change_between_rounds, current_entry
@@ -347,7 +347,7 @@ def _minutes_links(school, ids=None):
 
     query = select(MinutesVersion).where(MinutesVersion.school_id == school.id,
                                          MinutesVersion.status == MinutesStatus.CONFIRMED) \
-        .options(selectinload(MinutesVersion.meeting).selectinload(ReviewMeeting.half_term))
+        .options(selectinload(MinutesVersion.meeting).lazyload(ReviewMeeting.half_term))
     if ids is not None:
         query = query.where(MinutesVersion.id.in_(ids))
     versions = sorted(db.session.scalars(query), key=lambda v: (v.meeting.meets_on, v.id), reverse=True)

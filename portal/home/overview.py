@@ -130,11 +130,16 @@ def add_details(rows, today: date):
         row.detailed = row.inspected = True
 
 
-def _newest_per_school(model, ids, *order_by, where=()):
-    """The newest row of ``model`` for each school (by ``order_by`` descending): one statement."""
+def _newest_ids_per_school(model, ids, *order_by, where=()):
+    """A select of the id of the newest row of ``model`` for each school (by ``order_by`` descending)."""
     ranked = (select(model.id, func.row_number().over(partition_by=model.school_id, order_by=[o.desc() for o in order_by])
                      .label("rank")).where(model.school_id.in_(ids), *where).subquery())
-    return select(model).join(ranked, model.id == ranked.c.id).where(ranked.c.rank == 1)
+    return select(ranked.c.id).where(ranked.c.rank == 1)
+
+
+def _newest_per_school(model, ids, *order_by, where=()):
+    """The newest row of ``model`` for each school (by ``order_by`` descending): one statement."""
+    return select(model).where(model.id.in_(_newest_ids_per_school(model, ids, *order_by, where=where)))
 
 
 def _latest_inspections(rows, ids):
@@ -154,17 +159,15 @@ def _plans(rows, ids):
 def _latest_reviews(rows, ids):
     from portal.meetings.models import CriterionReview, ReviewMeeting
 
-    reviewed = ReviewMeeting.criterion_reviews.any()
-    meetings = db.session.scalars(_newest_per_school(ReviewMeeting, ids, ReviewMeeting.meets_on, ReviewMeeting.id,
-                                                     where=(reviewed,))).all()
-    by_id = {m.id: m for m in meetings}
-    for meeting in meetings:
+    newest = _newest_ids_per_school(ReviewMeeting, ids, ReviewMeeting.meets_on, ReviewMeeting.id,
+                                    where=(ReviewMeeting.criterion_reviews.any(),))
+    counts = (select(CriterionReview.meeting_id, CriterionReview.rag, func.count().label("count"))
+              .where(CriterionReview.meeting_id.in_(newest))
+              .group_by(CriterionReview.meeting_id, CriterionReview.rag).subquery())
+    for meeting, rag, count in db.session.execute(  # each meeting once for each RAG it has: one statement
+            select(ReviewMeeting, counts.c.rag, counts.c["count"]).join(counts, counts.c.meeting_id == ReviewMeeting.id)):
         rows[meeting.school_id].review = meeting
-    if by_id:
-        for meeting_id, rag, count in db.session.execute(
-                select(CriterionReview.meeting_id, CriterionReview.rag, func.count())
-                .where(CriterionReview.meeting_id.in_(list(by_id))).group_by(CriterionReview.meeting_id, CriterionReview.rag)):
-            rows[by_id[meeting_id].school_id].review_counts[rag] = count
+        rows[meeting.school_id].review_counts[rag] = count
 
 
 def _meetings(rows, ids, today, settings, closures):
@@ -208,16 +211,15 @@ def _this_half_term(rows, ids, half_term):
 
     if half_term is None:
         return
-    for school_id, latest in db.session.execute(
-            select(Verification.school_id, func.max(Verification.decided_at))
-            .where(Verification.school_id.in_(ids), Verification.half_term_id == half_term.id)
-            .group_by(Verification.school_id)):
-        rows[school_id].last_verified_on = as_london(latest).date()
-    for school_id, latest in db.session.execute(
-            select(Visit.school_id, func.max(Visit.visited_on))
-            .where(Visit.school_id.in_(ids), Visit.visited_on >= half_term.starts_on, Visit.visited_on <= half_term.ends_on)
-            .group_by(Visit.school_id)):
-        rows[school_id].last_visited_on = latest
+    verified = (select(func.max(Verification.decided_at))
+                .where(Verification.school_id == School.id, Verification.half_term_id == half_term.id).scalar_subquery())
+    visited = (select(func.max(Visit.visited_on))
+               .where(Visit.school_id == School.id, Visit.visited_on.between(half_term.starts_on, half_term.ends_on))
+               .scalar_subquery())
+    for school_id, last_verified, last_visited in db.session.execute(
+            select(School.id, verified, visited).where(School.id.in_(ids))):
+        rows[school_id].last_verified_on = as_london(last_verified).date() if last_verified else None
+        rows[school_id].last_visited_on = last_visited
 
 
 def confirmation_due_on(circulated_on: date, closures=frozenset()) -> date:

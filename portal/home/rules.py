@@ -5,6 +5,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from portal.access import school_ids_where
 from portal.extensions import db
 from portal.first_few import first_with_total
 from portal.schools.models import Role, School, SchoolRole
@@ -12,6 +13,8 @@ from portal.schools.models import Role, School, SchoolRole
 
 def schools_with_roles(user):
     """The schools where ``user`` holds a role, each with the roles held: [(school, [Role, ...])]."""
+    if not school_ids_where(user):  # known already, from signing in: most LA admins hold no role at a school
+        return []
     memberships = db.session.scalars(
         select(SchoolRole)
         .join(SchoolRole.school)

@@ -5,12 +5,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, literal, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
 from portal.first_few import first_with_total
+from portal.per_request import per_request
 from portal import clock
 from portal.minutes.models import ConfirmerNomination, MinutesAction, MinutesStatus, MinutesVersion
 from portal.schools.models import Role, SchoolRole
@@ -107,11 +108,19 @@ def check_record(version, stored_document_sha256) -> RecordCheck:
 
 def confirmer_for(meeting):
     """Who may confirm: the chair of governors, or the governor the chair nominated for this meeting."""
-    nomination = db.session.scalar(select(ConfirmerNomination).where(ConfirmerNomination.meeting_id == meeting.id))
-    if nomination is not None:
-        return [nomination.user_id]
-    return list(db.session.scalars(select(SchoolRole.user_id).where(
-        SchoolRole.school_id == meeting.school_id, SchoolRole.role == Role.CHAIR_OF_GOVERNORS)))
+    return list(_confirmers(meeting.id, meeting.school_id))
+
+
+@per_request(ConfirmerNomination, SchoolRole)
+def _confirmers(meeting_id, school_id) -> tuple:
+    """The nominated governor if there is one, else the chairs: one statement, asked once a request."""
+    nominated = select(ConfirmerNomination.user_id, literal(True).label("nominated")).where(
+        ConfirmerNomination.meeting_id == meeting_id)
+    chairs = select(SchoolRole.user_id, literal(False).label("nominated")).where(
+        SchoolRole.school_id == school_id, SchoolRole.role == Role.CHAIR_OF_GOVERNORS)
+    rows = db.session.execute(nominated.union_all(chairs)).all()
+    chosen = [user_id for user_id, is_nominee in rows if is_nominee]
+    return tuple(chosen or [user_id for user_id, _ in rows])
 
 
 def may_confirm(user, meeting, version):
@@ -252,9 +261,12 @@ def open_actions_for(user):
 
 
 def minutes_awaiting_confirmation_by(user):
-    """Circulated minutes this person may confirm."""
+    """Circulated minutes this person may confirm: only a governor may be nominated, so none for anyone else."""
+    from portal.access import school_ids_where
     from portal.meetings.models import ReviewMeeting
 
+    if not school_ids_where(user, Role.CHAIR_OF_GOVERNORS, Role.GOVERNOR):
+        return []
     chaired = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.CHAIR_OF_GOVERNORS)
     nominated = select(ConfirmerNomination.meeting_id).where(ConfirmerNomination.user_id == user.id)
     nominated_elsewhere = select(ConfirmerNomination.meeting_id).where(ConfirmerNomination.user_id != user.id)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
-from portal.per_request import per_request
+from portal.settings_cache import kept_between_requests
 from portal.terms.models import HALF_TERM_NAMES, AcademicYear, ClosureDay, DeadlineSettings, HalfTerm
 
 
@@ -52,17 +52,18 @@ def save_term_dates(year: AcademicYear | None, start_year: int, dates: list[tupl
     return year
 
 
-@per_request(AcademicYear, HalfTerm)
-def academic_years():
-    return db.session.scalars(
+@kept_between_requests(AcademicYear, HalfTerm)
+def academic_years(session):
+    """Every academic year with its half terms, the latest first."""
+    return session.scalars(
         select(AcademicYear).options(selectinload(AcademicYear.half_terms)).order_by(AcademicYear.start_year.desc())
     ).all()
 
 
-@per_request(HalfTerm, AcademicYear)
 def half_term_on(day: date) -> HalfTerm | None:
     """The half term ``day`` falls in, or None in a holiday."""
-    return db.session.scalar(select(HalfTerm).where(HalfTerm.starts_on <= day, HalfTerm.ends_on >= day))
+    return next((half_term for year in academic_years() for half_term in year.half_terms
+                 if half_term.starts_on <= day <= half_term.ends_on), None)
 
 
 @dataclass(frozen=True)
@@ -128,15 +129,14 @@ def suggested_title(day: date | None = None) -> str:
     return f"{season} {day.year}"
 
 
-@per_request(ClosureDay)
 def closure_days() -> frozenset:
-    return frozenset(db.session.scalars(select(ClosureDay.day)))
+    return frozenset(closure.day for closure in all_closure_days())
 
 
-@per_request(DeadlineSettings)
-def deadline_settings():
+@kept_between_requests(DeadlineSettings)
+def deadline_settings(session):
     """The LA's offsets; the defaults (not yet saved) until the LA admin changes them. Never writes."""
-    settings = db.session.scalar(select(DeadlineSettings).order_by(DeadlineSettings.id).limit(1))
+    settings = session.scalar(select(DeadlineSettings).order_by(DeadlineSettings.id).limit(1))
     return settings or DeadlineSettings(agenda_days=10, evidence_days=5, minutes_days=10, notes_days=5, notes_response_days=5)
 
 
@@ -167,7 +167,7 @@ def add_closure_day(day, reason):
     return closure
 
 
-def all_closure_days():
-    from portal.terms.models import ClosureDay
-
-    return db.session.scalars(select(ClosureDay).order_by(ClosureDay.day)).all()
+@kept_between_requests(ClosureDay)
+def all_closure_days(session):
+    """The closure days with their reasons, in date order."""
+    return session.scalars(select(ClosureDay).order_by(ClosureDay.day)).all()
