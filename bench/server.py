@@ -1,4 +1,5 @@
-"""A real HTTP server for the benchmark: gunicorn with two sync workers on loopback, serving ``bench.wsgi``."""
+"""A real HTTP server for the benchmark: gunicorn with two sync workers on loopback, serving ``bench.wsgi`` with the
+portal's own gunicorn settings (portal/gunicorn_config.py)."""
 
 import os
 import signal
@@ -31,7 +32,8 @@ def serving(database_url, folder, as_of=None, workers=2):
         environment["BENCH_AS_OF"] = as_of.replace(tzinfo=None).isoformat()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
-        [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", "300",
+        [str(gunicorn), "--config", "python:portal.gunicorn_config", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--timeout", "300",
          "--log-level", "warning", "bench.wsgi:app"],
         cwd=ROOT, env=environment, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
