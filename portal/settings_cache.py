@@ -1,4 +1,5 @@
-"""The LA's settings (term dates, closure days, deadline offsets) kept by each process between requests.
+"""The LA's settings (term dates, closure days, deadline offsets, the category scheme in use and the open
+categorisation round) kept by each process between requests.
 
 Nearly every page needs them and they change a few times a year, so reading them on every request cost several
 statements on every page (issue 21). Instead, every change to one of them, made in any process, writes a new random

@@ -18,20 +18,23 @@ from portal.categories.models import (
     ProposalStatus,
     Rating,
     RoundStatus,
+    SchemeVersion,
     SchoolCategory,
 )
 from portal.categories.schemes import current_version
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
 from portal.schools.models import School
+from portal.settings_cache import kept_between_requests
 
 
 # --- rounds ---------------------------------------------------------------------------------------
 
-def open_round():
+@kept_between_requests(CategorisationRound, SchemeVersion)
+def open_round(session):
     """The round advisers are proposing in now (at most one is open at a time)."""
-    return db.session.scalar(select(CategorisationRound).where(CategorisationRound.status == RoundStatus.OPEN)
-                             .options(joinedload(CategorisationRound.version)).limit(1))
+    return session.scalar(select(CategorisationRound).where(CategorisationRound.status == RoundStatus.OPEN)
+                          .options(joinedload(CategorisationRound.version)).limit(1))
 
 
 def all_rounds():
@@ -367,13 +370,17 @@ def filter_rows(rows, *, category_key="", movement_word="", state="", red=""):
 
 def round_counts(categorisation_round):
     """How far the round has got: {state: number of active schools}."""
-    total = db.session.scalar(select(func.count()).select_from(School).where(School.active.is_(True)))
-    by_status = dict(db.session.execute(
-        select(CategoryProposal.status, func.count()).join(School, School.id == CategoryProposal.school_id)
-        .where(CategoryProposal.round_id == categorisation_round.id, School.active.is_(True))
-        .group_by(CategoryProposal.status)).all())
-    counts = {"proposed": by_status.get(ProposalStatus.PROPOSED, 0), "agreed": by_status.get(ProposalStatus.AGREED, 0),
-              "changed": by_status.get(ProposalStatus.CHANGED, 0)}
+    states = {"proposed": ProposalStatus.PROPOSED, "agreed": ProposalStatus.AGREED, "changed": ProposalStatus.CHANGED}
+
+    def proposals(status):
+        return (select(func.count()).select_from(CategoryProposal).join(School, School.id == CategoryProposal.school_id)
+                .where(CategoryProposal.round_id == categorisation_round.id, CategoryProposal.status == status,
+                       School.active.is_(True)).scalar_subquery())
+
+    total, *by_state = db.session.execute(select(  # one statement: the total and each state as columns
+        select(func.count()).select_from(School).where(School.active.is_(True)).scalar_subquery(),
+        *(proposals(status) for status in states.values()))).one()
+    counts = dict(zip(states, by_state))
     counts["not-proposed"] = total - sum(counts.values())
     counts["total"] = total
     return counts

@@ -8,7 +8,7 @@ is loaded for every school on the page at once (never one query per school), so 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from portal.categories.rules import latest_entries, movement
@@ -118,12 +118,7 @@ def add_details(rows, today: date):
     if not waiting:
         return
     ids = list(waiting)
-    uninspected = [school_id for school_id, row in waiting.items() if not row.inspected]
-    if uninspected:
-        _latest_inspections(waiting, uninspected)
-    _plans(waiting, ids)
-    _latest_reviews(waiting, ids)
-    _this_half_term(waiting, ids, half_term_on(today))
+    _details(waiting, ids, half_term_on(today))
     for school_id, steps in open_steps(ids).items():
         waiting[school_id].intervention = steps
     for row in waiting.values():
@@ -149,25 +144,45 @@ def _latest_inspections(rows, ids):
         rows[inspection.school_id].inspection = inspection
 
 
-def _plans(rows, ids):
+def _details(rows, ids, half_term):
+    """Each school's latest inspection, newest plan, latest review with its RAG counts and, in ``half_term``, its
+    last verification and visit: one statement for any number of rows (outer joins to each school's newest)."""
+    from portal.clock import as_london
+    from portal.evidence.models import Verification
+    from portal.inspections.models import Inspection
+    from portal.meetings.models import CriterionReview, Rag, ReviewMeeting
     from portal.plans.models import Plan
+    from portal.visits.models import Visit
 
-    for plan in db.session.scalars(_newest_per_school(Plan, ids, Plan.academic_year_id, Plan.id)):
-        rows[plan.school_id].plan = plan
-
-
-def _latest_reviews(rows, ids):
-    from portal.meetings.models import CriterionReview, ReviewMeeting
-
-    newest = _newest_ids_per_school(ReviewMeeting, ids, ReviewMeeting.meets_on, ReviewMeeting.id,
-                                    where=(ReviewMeeting.criterion_reviews.any(),))
-    counts = (select(CriterionReview.meeting_id, CriterionReview.rag, func.count().label("count"))
-              .where(CriterionReview.meeting_id.in_(newest))
-              .group_by(CriterionReview.meeting_id, CriterionReview.rag).subquery())
-    for meeting, rag, count in db.session.execute(  # each meeting once for each RAG it has: one statement
-            select(ReviewMeeting, counts.c.rag, counts.c["count"]).join(counts, counts.c.meeting_id == ReviewMeeting.id)):
-        rows[meeting.school_id].review = meeting
-        rows[meeting.school_id].review_counts[rag] = count
+    inspections = _newest_ids_per_school(Inspection, ids, Inspection.inspected_on, Inspection.id)
+    plans = _newest_ids_per_school(Plan, ids, Plan.academic_year_id, Plan.id)
+    reviews = _newest_ids_per_school(ReviewMeeting, ids, ReviewMeeting.meets_on, ReviewMeeting.id,
+                                     where=(ReviewMeeting.criterion_reviews.any(),))
+    counts = (select(CriterionReview.meeting_id,
+                     *(func.sum(case((CriterionReview.rag == rag, 1), else_=0)).label(rag.value) for rag in Rag))
+              .where(CriterionReview.meeting_id.in_(reviews)).group_by(CriterionReview.meeting_id).subquery())
+    this_half_term = [literal(None), literal(None)]
+    if half_term is not None:
+        this_half_term = [
+            select(func.max(Verification.decided_at))
+            .where(Verification.school_id == School.id, Verification.half_term_id == half_term.id).scalar_subquery(),
+            select(func.max(Visit.visited_on))
+            .where(Visit.school_id == School.id, Visit.visited_on.between(half_term.starts_on, half_term.ends_on))
+            .scalar_subquery()]
+    query = (select(School.id, Inspection, Plan, ReviewMeeting, *(counts.c[rag.value] for rag in Rag), *this_half_term)
+             .select_from(School)
+             .outerjoin(Inspection, (Inspection.school_id == School.id) & Inspection.id.in_(inspections))
+             .outerjoin(Plan, (Plan.school_id == School.id) & Plan.id.in_(plans))
+             .outerjoin(ReviewMeeting, (ReviewMeeting.school_id == School.id) & ReviewMeeting.id.in_(reviews))
+             .outerjoin(counts, counts.c.meeting_id == ReviewMeeting.id)
+             .where(School.id.in_(ids)))
+    for school_id, inspection, plan, review, *rest in db.session.execute(query):
+        *rag_counts, last_verified, last_visited = rest
+        row = rows[school_id]
+        row.inspection, row.plan, row.review = inspection, plan, review
+        row.review_counts = {rag: count for rag, count in zip(Rag, rag_counts) if count} if review else {}
+        row.last_verified_on = as_london(last_verified).date() if last_verified else None
+        row.last_visited_on = last_visited
 
 
 def _meetings(rows, ids, today, settings, closures):
@@ -202,24 +217,6 @@ def _meetings(rows, ids, today, settings, closures):
                                       has_evidence=meeting.has_evidence):
             if item.overdue:
                 row.overdue.append(Overdue(kinds[item.what], item.due_on, meeting=meeting))
-
-
-def _this_half_term(rows, ids, half_term):
-    from portal.clock import as_london
-    from portal.evidence.models import Verification
-    from portal.visits.models import Visit
-
-    if half_term is None:
-        return
-    verified = (select(func.max(Verification.decided_at))
-                .where(Verification.school_id == School.id, Verification.half_term_id == half_term.id).scalar_subquery())
-    visited = (select(func.max(Visit.visited_on))
-               .where(Visit.school_id == School.id, Visit.visited_on.between(half_term.starts_on, half_term.ends_on))
-               .scalar_subquery())
-    for school_id, last_verified, last_visited in db.session.execute(
-            select(School.id, verified, visited).where(School.id.in_(ids))):
-        rows[school_id].last_verified_on = as_london(last_verified).date() if last_verified else None
-        rows[school_id].last_visited_on = last_visited
 
 
 def confirmation_due_on(circulated_on: date, closures=frozenset()) -> date:
@@ -274,13 +271,18 @@ def _verification(rows, ids, today, half_term, closures):
 
 # --- which schools, filters and sort --------------------------------------------------------------------
 
-def schools_for(school_ids=None):
-    """Active schools (all, or ``school_ids``), without their people: filters and sorts need every school, the
-    people are loaded for the rows shown (``load_people``)."""
-    query = select(School).where(School.active.is_(True)).order_by(School.name)
+def schools_for(school_ids, starred_by):
+    """Active schools (all when ``school_ids`` is None), without their people (filters and sorts need every school;
+    the people are loaded for the rows shown, ``load_people``), and the ids of those the person ``starred_by``
+    stars, from the same statement: (schools, starred ids)."""
+    from portal.schools.models import SchoolStar
+
+    starred = select(SchoolStar.id).where(SchoolStar.school_id == School.id, SchoolStar.user_id == starred_by.id).exists()
+    query = select(School, starred.label("starred")).where(School.active.is_(True)).order_by(School.name)
     if school_ids is not None:
         query = query.where(School.id.in_(school_ids))
-    return db.session.scalars(query).all()
+    rows = db.session.execute(query).all()
+    return [school for school, _ in rows], {school.id for school, is_starred in rows if is_starred}
 
 
 def advisers_of(school_ids=None):

@@ -57,8 +57,8 @@ def overview(user, args, today):
     caption, school_ids = scope
     filters = _filters_from(args)
     adviser_id = int(filters["adviser"]) if filters["adviser"].isdigit() else None
-    starred = set(db.session.scalars(select(SchoolStar.school_id).where(SchoolStar.user_id == user.id)))
-    all_rows = overview_rows(schools_for(school_ids), today, starred, details=False,
+    schools, starred = schools_for(school_ids, starred_by=user)
+    all_rows = overview_rows(schools, today, starred, details=False,
                              inspections=filters["sort"] == "inspection")
     shown_ids = matching_ids(school_ids, search=filters["q"], phase=filters["phase"], adviser_id=adviser_id)
     rows = filter_rows([r for r in all_rows if shown_ids is None or r.school.id in shown_ids], category_key=filters["category"],

@@ -52,16 +52,16 @@ def self_evaluations_to_act_on(user, limit=20):
 def support_due_for(user, today, within_days=14):
     """Support activities not done and due within a fortnight (or overdue) at the schools this person advises (every
     school for the LA admin), soonest first: [activity]."""
-    from portal.access import is_la_admin, school_ids_where
-    from portal.support.rules import activities_due
+    from portal.access import is_la_admin
+    from portal.support.rules import activities_due_at
 
     if is_la_admin(user):
-        school_ids = list(db.session.scalars(select(School.id).where(School.active.is_(True))))
+        schools = select(School.id).where(School.active.is_(True))
     else:
-        school_ids = sorted(school_ids_where(user, Role.ADVISER))
-    if not school_ids:
-        return []
-    due = [activity for activities in activities_due(school_ids, today, within_days).values() for activity in activities]
+        schools = sorted(school_ids_where(user, Role.ADVISER))
+        if not schools:
+            return []
+    due = activities_due_at(schools, today, within_days)
     return sorted(due, key=lambda activity: (activity.due_on, activity.package.school.name))
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, clock
 from portal.errors_domain import RuleBroken
@@ -416,18 +416,22 @@ def count_visit_days(visit, activity, days, *, confirm_over=False):
 
 def activities_due(school_ids, today, within_days=14) -> dict[int, list[SupportActivity]]:
     """{school_id: [activities not done and due by ``today + within_days``, overdue ones included, soonest first]}
-    for every id given (an empty list when none), in three statements (with packages and schools) whatever the
+    for every id given (an empty list when none), in one statement (with packages and schools) whatever the
     number of schools."""
     found = {school_id: [] for school_id in school_ids}
-    if not found:
-        return found
-    activities = db.session.scalars(
-        select(SupportActivity).where(SupportActivity.school_id.in_(list(found)), SupportActivity.done_on.is_(None),
+    if found:
+        for activity in activities_due_at(list(found), today, within_days):
+            found[activity.school_id].append(activity)
+    return found
+
+
+def activities_due_at(schools, today, within_days=14) -> list[SupportActivity]:
+    """The activities ``activities_due`` finds, at ``schools`` (ids, or a select of them, such as every active
+    school's for the LA admin), by school, soonest first: one statement."""
+    return db.session.scalars(
+        select(SupportActivity).where(SupportActivity.school_id.in_(schools), SupportActivity.done_on.is_(None),
                                       SupportActivity.due_on.is_not(None),
                                       SupportActivity.due_on <= today + timedelta(days=within_days))
-        .options(selectinload(SupportActivity.package).selectinload(SupportPackage.school))
+        .options(joinedload(SupportActivity.package).joinedload(SupportPackage.school))
         .order_by(SupportActivity.school_id, SupportActivity.due_on, SupportActivity.id)
     ).all()
-    for activity in activities:
-        found[activity.school_id].append(activity)
-    return found
