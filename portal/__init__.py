@@ -5,11 +5,13 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from portal import config, security
+from portal.evidence.streamed import UploadRequest
 from portal.extensions import csrf, db, htmx, login_manager, migrate
 
 
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = UploadRequest  # uploads written once, straight into storage
     config.load(app, test_config)
     if app.config["BEHIND_PROXY"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

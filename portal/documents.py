@@ -13,11 +13,11 @@ from typing import BinaryIO
 
 from flask import current_app, send_file
 
-from portal.evidence.files import FileRefused, check_head, safe_display_name
+from portal.evidence.files import FileRefused, Kind, safe_display_name
 from portal.evidence.storage import CHUNK_SIZE, InvalidKey, storage_for
+from portal.evidence.streamed import store_upload
 
 DOCUMENT_KINDS = {"PDF", "Word document", "OpenDocument text document"}
-HEAD_BYTES = 64 * 1024
 SPOOL_BYTES = 8 * 1024 * 1024  # a checked copy bigger than this waits on disk, not in memory
 
 
@@ -33,12 +33,13 @@ def store_document(upload) -> StoredDocument | None:
     if not upload or not upload.filename:
         return None
     name = safe_display_name(upload.filename)
-    kind = check_head(name, upload.stream.read(HEAD_BYTES))
-    upload.stream.seek(0)
-    if kind.label not in DOCUMENT_KINDS:
-        raise FileRefused(f"{name} must be a PDF, Word or OpenDocument text file")
-    stored = storage_for(current_app.config).save(upload.stream, max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
-                                                  display_name=name)
+
+    def only_documents(kind: Kind) -> None:
+        if kind.label not in DOCUMENT_KINDS:
+            raise FileRefused(f"{name} must be a PDF, Word or OpenDocument text file")
+
+    _, stored = store_upload(storage_for(current_app.config), upload, display_name=name, accept=only_documents,
+                             max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"])
     return StoredDocument(name, stored.key, stored.sha256)
 
 

@@ -61,6 +61,15 @@ def check_key(key: str) -> str:
     return key
 
 
+def too_big(display_name: str, max_bytes: int) -> FileRefused:
+    """The refusal for a file over the limit, the same whichever way it was stored."""
+    return FileRefused(f"{display_name} must be smaller than {human_size(max_bytes)}")
+
+
+def empty(display_name: str) -> FileRefused:
+    return FileRefused(f"{display_name} is empty")
+
+
 class _Meter:
     """Size and SHA-256 of the bytes seen so far; refuses as soon as they pass ``max_bytes``."""
 
@@ -76,13 +85,13 @@ class _Meter:
     def add(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self.size > self.max_bytes:
-            self.refusal = FileRefused(f"{self.display_name} must be smaller than {human_size(self.max_bytes)}")
+            self.refusal = too_big(self.display_name, self.max_bytes)
             raise self.refusal
         self.hash.update(chunk)
 
     def check_not_empty(self) -> None:
         if self.size == 0:
-            self.refusal = FileRefused(f"{self.display_name} is empty")
+            self.refusal = empty(self.display_name)
             raise self.refusal
 
     def stored(self, key: str) -> StoredFile:
@@ -124,7 +133,8 @@ class LocalStorage(Storage):
     """Files under a root folder (created if missing), at ``<root>/<ab>/<ab12...>``.
 
     A file is written as ``<key>.part`` (never a valid key, so never served), flushed to disk and renamed
-    into place only when complete; the partial file is removed on any failure.
+    into place only when complete; the partial file is removed on any failure. An upload can also be written
+    there while the request is parsed and then adopted (``adopt``; see ``portal.evidence.streamed``).
     """
 
     def __init__(self, root: str | os.PathLike):
@@ -134,12 +144,17 @@ class LocalStorage(Storage):
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
+    def part_path(self, key: str) -> Path:
+        """Where ``key`` is written until it is complete: ``<key>.part`` (its folder created if missing)."""
+        path = self._path(key)
+        path.parent.mkdir(exist_ok=True)
+        return path.with_name(path.name + ".part")
+
     def save(self, stream: BinaryIO, *, max_bytes: int, display_name: str) -> StoredFile:
         meter = _Meter(max_bytes, display_name)
         key = new_key()
         path = self._path(key)
-        path.parent.mkdir(exist_ok=True)
-        partial = path.with_name(path.name + ".part")
+        partial = self.part_path(key)
         try:
             with open(partial, "xb") as out:
                 while chunk := _read_chunk(stream):
@@ -156,6 +171,27 @@ class LocalStorage(Storage):
                 pass
             raise
         return meter.stored(key)
+
+    def adopt(self, part, *, max_bytes: int, display_name: str) -> StoredFile:
+        """Keep an upload already written here as ``<key>.part`` while the request was parsed (a
+        ``portal.evidence.streamed.StreamedPart``), so its bytes are not copied a second time.
+
+        The same checks, refusals and result as ``save``: a refused part is removed at once.
+        """
+        if part.path != self.part_path(part.key):
+            raise ValueError("that upload was not written into this storage")
+        try:
+            if part.too_big or part.size > max_bytes:
+                raise too_big(display_name, min(max_bytes, part.max_bytes))
+            if part.size == 0:
+                raise empty(display_name)
+            part.sync()
+            os.replace(part.path, self._path(part.key))
+        except BaseException:
+            part.discard()
+            raise
+        part.adopted = True
+        return StoredFile(key=part.key, size=part.size, sha256=part.sha256)
 
     def open(self, key: str) -> BinaryIO:
         return open(self._path(key), "rb")

@@ -6,16 +6,15 @@ from flask_login import current_user
 from portal.access import may_lead_school, may_run_reviews, school_access
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.evidence import bp, rules
-from portal.evidence.files import FileRefused, check_head, safe_display_name
+from portal.evidence.files import FileRefused, safe_display_name
 from portal.evidence.forms import FILES_HINT, AnswerForm, DecisionForm, EvidenceForm
 from portal.evidence.models import Decision, EvidenceFile
 from portal.evidence.storage import human_size, storage_for
+from portal.evidence.streamed import keeps_uploaded_files, store_upload
 from portal.extensions import db, htmx
 from portal.notices import events as notices
 from portal.meetings.rules import deadlines_for
 from portal.terms.rules import deadline_settings
-
-HEAD_BYTES = 64 * 1024
 
 
 def item_or_404(school, item_id):
@@ -38,10 +37,7 @@ def store_uploads(school, form_field):
             continue
         display_name = safe_display_name(upload.filename)
         try:
-            head = upload.stream.read(HEAD_BYTES)
-            upload.stream.seek(0)
-            kind = check_head(display_name, head)
-            stored = storage.save(upload.stream, max_bytes=limit, display_name=display_name)
+            kind, stored = store_upload(storage, upload, max_bytes=limit, display_name=display_name)
         except FileRefused as problem:
             refused.append(problem.message)
             continue
@@ -81,6 +77,7 @@ def index(school):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@keeps_uploaded_files
 @school_access(may_lead_school)
 def new(school):
     meetings = rules.upcoming_meetings(school)
@@ -135,6 +132,7 @@ def show(school, item_id):
 
 
 @bp.route("/<int:item_id>/answer", methods=["POST"])
+@keeps_uploaded_files
 @school_access(may_lead_school)
 def answer(school, item_id):
     item = item_or_404(school, item_id)

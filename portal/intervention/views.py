@@ -11,6 +11,7 @@ from portal.evidence import rules as evidence_rules
 from portal.evidence.forms import FILES_HINT
 from portal.evidence.models import EvidenceFile
 from portal.evidence.storage import human_size, storage_for
+from portal.evidence.streamed import keeps_uploaded_files
 from portal.evidence.views import refusals_on, store_uploads
 from portal.extensions import db
 from portal.intervention import bp, notify, rules
@@ -54,6 +55,7 @@ def index(school):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@keeps_uploaded_files
 @school_access(may_record_intervention)
 def new(school):
     form = NewStepForm()
@@ -118,6 +120,7 @@ def respond(school, step_id):
 
 
 @bp.route("/<int:step_id>/documents", methods=["GET", "POST"])
+@keeps_uploaded_files
 @school_access(may_record_intervention)
 def documents(school, step_id):
     step = step_or_404(school, step_id)

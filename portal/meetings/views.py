@@ -7,6 +7,7 @@ from portal.access import may_run_reviews, school_access
 from portal.documents import send_document, store_document
 from portal.evidence.files import FileRefused
 from portal.errors_domain import RuleBroken, attach_to_form, rule_for
+from portal.evidence.streamed import keeps_uploaded_files
 from portal.extensions import db
 from portal.notices import events as notices
 from portal.meetings import bp, rules
@@ -199,6 +200,7 @@ def cancel(school, meeting_id):
 
 
 @bp.route("/<int:meeting_id>/agenda", methods=["GET", "POST"])
+@keeps_uploaded_files
 @school_access(may_run_reviews)
 def agenda(school, meeting_id):
     meeting = meeting_or_404(school, meeting_id)

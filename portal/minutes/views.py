@@ -7,6 +7,7 @@ from portal.access import may_record_governance, may_write_minutes, school_acces
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.documents import send_verified_document, stored_sha256, store_document
 from portal.evidence.files import FileRefused
+from portal.evidence.streamed import keeps_uploaded_files
 from portal.extensions import db
 from portal.pdf import pdf_response
 from portal.notices import events as notices
@@ -142,6 +143,7 @@ def _circulation_problem(version):
 
 
 @bp.route("/<int:version_id>/edit", methods=["GET", "POST"])
+@keeps_uploaded_files
 @school_access(may_write_minutes)
 def edit(school, meeting_id, version_id):
     """One form, two buttons: "Save draft", or "Circulate to members", which saves what was typed first and then

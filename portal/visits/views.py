@@ -8,6 +8,7 @@ from portal.errors_domain import RuleBroken, attach_to_form
 from portal.evidence.models import EvidenceFile, EvidenceStatus
 from portal.evidence.rules import school_evidence
 from portal.evidence.storage import storage_for
+from portal.evidence.streamed import keeps_uploaded_files
 from portal.evidence.views import refusals_on, store_uploads
 from portal.extensions import db
 from portal.pdf import pdf_response
@@ -277,6 +278,7 @@ def print_pdf(school, visit_id):
 
 
 @bp.route("/<int:visit_id>/files", methods=["POST"])
+@keeps_uploaded_files
 @school_access(may_run_reviews)
 def attach(school, visit_id):
     visit, elsewhere = visit_at(school, visit_id, NotesStatus.DRAFT,

@@ -1,0 +1,282 @@
+"""Uploads written once: straight into local storage while the request is parsed.
+
+Left to itself, Werkzeug parses a multipart body into temporary files, which the views then read back and copy
+into storage: every byte written twice, hashed on the second pass. With local storage, ``UploadRequest`` gives each
+uploaded file a ``StreamedPart`` instead: a new ``<key>.part`` in the storage folder, SHA-256 hashed and counted
+as the bytes arrive. ``store_upload`` checks its first bytes and has ``LocalStorage.adopt`` rename it into place.
+S3 (or any other storage) keeps Werkzeug's temporary files and ``Storage.save``; people see the same messages
+either way.
+
+Only views marked ``keeps_uploaded_files`` (evidence, documents) have their uploads streamed: an import (a GIAS
+CSV, a spreadsheet of figures) is read, not kept, and its own size limits and messages apply as before.
+
+A part nobody adopts (a refused file, a form that failed, a request that broke off) is removed when the request
+is closed, which Flask does at the end of every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import queue
+import threading
+from typing import Callable
+
+from flask import Request, current_app, has_app_context
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser, MultiPartParser
+
+from portal.evidence.files import HEAD_SIZE, FileRefused, Kind, check_head
+from portal.evidence.storage import LocalStorage, Storage, StoredFile, human_size, new_key, storage_for
+
+# Werkzeug reads the body 64 KiB at a time; bigger pieces mean fewer turns of its parser per megabyte. Its parser
+# refuses (413) a piece that takes its buffer past MAX_FORM_MEMORY_SIZE (Flask: 500,000 bytes), so a piece stays
+# below that, with room for the few bytes it keeps between pieces.
+PARSE_BUFFER_BYTES = 448 * 1024
+_WERKZEUG_BUFFER_BYTES = 64 * 1024
+_ROOM_BYTES = 16 * 1024
+
+
+class StreamedPart(io.RawIOBase):
+    """One uploaded file, written into ``<key>.part`` in local storage as Werkzeug parses it.
+
+    Keeps its size, SHA-256 and first ``HEAD_SIZE`` bytes (for ``check_head``). Past ``max_bytes`` it stops
+    writing and removes the part rather than raising mid-parse, so the form still arrives and the view can
+    refuse the file with the usual message. Readable and seekable like Werkzeug's own temporary file, for code
+    that reads an upload itself; reading one that was too big answers 413. Removed on ``close`` unless storage
+    adopted it.
+
+    From its second piece on, a file is hashed and written on a thread of its own while the request's thread
+    goes back to reading the body (both let go of the GIL): uploads arrive about half as fast again. At most
+    ``PIECES_WAITING`` pieces wait for it, so memory stays small; anything that reads the file, hashes it or
+    renames it waits for the thread first (``_settle``).
+    """
+
+    PIECES_WAITING = 4
+    _file = None  # until the part is open (so closing a half-made one is harmless)
+    _writer = None
+
+    def __init__(self, storage: LocalStorage, max_bytes: int):
+        super().__init__()
+        self.max_bytes = max_bytes
+        self.key = new_key()
+        self.path = storage.part_path(self.key)
+        self._file = open(self.path, "xb+")
+        self._hash = hashlib.sha256()
+        self._head = bytearray()
+        self._pieces: queue.Queue | None = None
+        self._failures: list[BaseException] = []
+        self.size = 0
+        self.too_big = False
+        self.adopted = False
+
+    @property
+    def head(self) -> bytes:
+        return bytes(self._head)
+
+    @property
+    def sha256(self) -> str:
+        self._settle()
+        return self._hash.hexdigest()
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        count = len(data)
+        self.size += count
+        if len(self._head) < HEAD_SIZE:  # even from a file too big to keep: its type is checked first, as before
+            self._head += data[:HEAD_SIZE - len(self._head)]
+        if self.too_big:
+            return count
+        if self.size > self.max_bytes:
+            self.too_big = True
+            self.discard()  # nothing more reaches the disk; the view says it is too big
+            return count
+        if self._failures:
+            raise self._failures[0]
+        if self.size == count:  # the first piece (often the whole file): no thread for that
+            _hash_and_write(self._hash, self._file, data)
+            return count
+        if self._writer is None:
+            self._pieces = queue.Queue(maxsize=self.PIECES_WAITING)
+            self._writer = threading.Thread(target=_keep_writing, name="upload-writer", daemon=True,
+                                            args=(self._pieces, self._hash, self._file, self._failures))
+            self._writer.start()
+        self._pieces.put(bytes(data))
+        return count
+
+    def _settle(self, quietly: bool = False) -> None:
+        """Wait until every piece is hashed and written; raise what went wrong on the way (a full disk)."""
+        if self._writer is not None:
+            self._pieces.put(None)
+            self._writer.join()
+            self._writer = None
+        if self._failures and not quietly:
+            raise self._failures[0]
+
+    def _readable_file(self):
+        if self.too_big:
+            raise RequestEntityTooLarge(f"Each file must be smaller than {human_size(self.max_bytes)}.")
+        self._settle()
+        return self._file
+
+    def read(self, size=-1) -> bytes:
+        return self._readable_file().read(size)
+
+    def readall(self) -> bytes:
+        return self.read()
+
+    def readinto(self, buffer) -> int:
+        return self._readable_file().readinto(buffer)
+
+    def readline(self, size=-1) -> bytes:
+        return self._readable_file().readline(size)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if self.too_big:  # Werkzeug rewinds every file once parsed
+            return 0
+        return self._readable_file().seek(offset, whence)
+
+    def tell(self) -> int:
+        return 0 if self.too_big else self._readable_file().tell()
+
+    def fileno(self) -> int:
+        return self._readable_file().fileno()
+
+    def flush(self) -> None:
+        if self._file is not None and not self._file.closed:
+            self._settle()
+            self._file.flush()
+
+    def sync(self) -> None:
+        """Flush to disk, before storage renames the part into place."""
+        self._settle()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def discard(self) -> None:
+        """Close and remove the part now (a refused file)."""
+        if self._file is None:
+            return
+        self._settle(quietly=True)
+        self._file.close()
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        if not self.closed:
+            if self.adopted:
+                self._settle(quietly=True)
+                self._file.close()  # the file itself stays, under its key
+            else:
+                self.discard()
+        super().close()
+
+
+def _hash_and_write(digest, file, piece) -> None:
+    digest.update(piece)
+    file.write(piece)
+
+
+def _keep_writing(pieces: queue.Queue, digest, file, failures: list) -> None:
+    """The writer thread: hash and write pieces in order until ``None``. After a failure it only drains the queue,
+    so the request's thread is never left waiting; the failure is raised there."""
+    while (piece := pieces.get()) is not None:
+        if not failures:
+            try:
+                _hash_and_write(digest, file, piece)
+            except BaseException as problem:  # noqa: BLE001 - handed to the request's thread
+                failures.append(problem)
+
+
+class _BiggerPiecesParser(FormDataParser):
+    """Werkzeug's form parser reading the body ``PARSE_BUFFER_BYTES`` at a time (it offers no setting for it)."""
+
+    def buffer_size(self) -> int:
+        if self.max_form_memory_size is None:
+            return PARSE_BUFFER_BYTES
+        return max(_WERKZEUG_BUFFER_BYTES, min(PARSE_BUFFER_BYTES, self.max_form_memory_size - _ROOM_BYTES))
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        parser = MultiPartParser(stream_factory=self.stream_factory, max_form_memory_size=self.max_form_memory_size,
+                                 cls=self.cls, buffer_size=self.buffer_size(), max_form_parts=self.max_form_parts)
+        boundary = options.get("boundary", "").encode("ascii")
+        if not boundary:
+            raise ValueError("Missing boundary")
+        form, files = parser.parse(stream, boundary, content_length)
+        return stream, form, files
+
+
+def keeps_uploaded_files(view):
+    """Mark a view (under its route decorator) whose uploaded files go into storage: they are streamed there."""
+    view.keeps_uploaded_files = True
+    return view
+
+
+class UploadRequest(Request):
+    """Flask's request, with each uploaded file streamed into local storage as it is parsed (see the module)."""
+
+    form_data_parser_class = _BiggerPiecesParser
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        view = current_app.view_functions.get(self.endpoint) if filename and has_app_context() else None
+        storage = self._local_storage() if getattr(view, "keeps_uploaded_files", False) else None
+        if storage is None:
+            return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        part = StreamedPart(storage, current_app.config["EVIDENCE_MAX_FILE_BYTES"])
+        self.__dict__.setdefault("_streamed_parts", []).append(part)
+        return part
+
+    def _local_storage(self) -> LocalStorage | None:
+        if "_upload_storage" not in self.__dict__:
+            storage = None
+            if has_app_context():
+                try:
+                    storage = storage_for(current_app.config)
+                except ValueError:  # misconfigured: the view that stores the file says so, as before
+                    pass
+            self.__dict__["_upload_storage"] = storage if isinstance(storage, LocalStorage) else None
+        return self.__dict__["_upload_storage"]
+
+    def close(self) -> None:
+        """Also close the parts a failed parse never handed over, so none is left behind."""
+        try:
+            super().close()
+        finally:
+            for part in self.__dict__.pop("_streamed_parts", ()):
+                part.close()
+
+
+def store_upload(storage: Storage, upload, *, max_bytes: int, display_name: str,
+                 accept: Callable[[Kind], None] | None = None) -> tuple[Kind, StoredFile]:
+    """Check an upload by content and keep it: adopted where it was streamed into this storage, else copied.
+
+    ``accept`` may refuse a kind the caller does not take. Raises ``FileRefused`` with the same messages
+    whichever way the file is kept, and keeps nothing then.
+    """
+    part = upload.stream
+    if isinstance(part, StreamedPart) and isinstance(storage, LocalStorage):
+        try:
+            kind = check_head(display_name, part.head)
+            if accept is not None:
+                accept(kind)
+        except FileRefused:
+            part.discard()
+            raise
+        return kind, storage.adopt(part, max_bytes=max_bytes, display_name=display_name)
+    head = upload.stream.read(HEAD_SIZE)
+    upload.stream.seek(0)
+    kind = check_head(display_name, head)
+    if accept is not None:
+        accept(kind)
+    return kind, storage.save(upload.stream, max_bytes=max_bytes, display_name=display_name)
