@@ -212,3 +212,39 @@ def test_open_intervention_steps_show_on_the_overview(app, client, sign_in, boro
     assert "Intervention: Warning notice" in text_of(client.get("/?phase=Secondary"))
     text = client.get("/overview.csv?phase=Secondary").get_data(as_text=True)
     assert "Open intervention" in text and "Warning notice" in text
+
+
+def _agreeing_views(app, user_id, args, page_size):
+    """The page the usual view works out for its rows alone, beside every row worked out (as a download does)."""
+    from portal.auth.models import User
+    from portal.home.overview_views import overview
+
+    with app.test_request_context():
+        app.config["PAGE_SIZE"], size = page_size, app.config["PAGE_SIZE"]
+        try:
+            user = db.session.get(User, user_id)
+            page = overview(user, args, date(2026, 11, 25), page_number=2)
+            every = overview(user, args, date(2026, 11, 25))
+        finally:
+            app.config["PAGE_SIZE"] = size
+
+        def described(rows):
+            return [(row.school.name, row.category.key if row.category else None, sorted(row.overdue_kinds),
+                     row.plan.id if row.plan else None, row.starred) for row in rows]
+
+        return ((described(page["page"].items), page["page"].total, [(c.key if c else None, n) for c, n in page["counts"]]),
+                (described(every["rows"][page_size:2 * page_size]), len(every["rows"]),
+                 [(c.key if c else None, n) for c, n in every["counts"]]))
+
+
+@pytest.mark.parametrize("args", [{}, {"q": "a"}, {"phase": "Primary"}])
+def test_the_usual_view_works_out_only_its_page_and_agrees_with_every_row(app, client, world, borough, args):
+    for n in range(5):
+        world.school(f"{'aAbB'[n % 4]}ash School {n}")  # names that sort differently by case
+    with app.app_context():
+        from portal.schools.models import SchoolStar
+
+        db.session.add(SchoolStar(user_id=borough["admin"], school_id=borough["cedar"]))
+        db.session.commit()
+    fast, every = _agreeing_views(app, borough["admin"], args, page_size=2)
+    assert fast == every and fast[0]  # the same rows, the same number listed, the same category counts

@@ -40,6 +40,13 @@ def current_version(session):
     )
 
 
+@kept_between_requests(Category)
+def every_category(session) -> tuple:
+    """Every category of every version of every scheme (a few dozen), kept between requests: what a school's
+    latest category entry points at, whichever version it was decided in."""
+    return tuple(session.scalars(select(Category)))
+
+
 def load_version(version_id):
     return db.session.scalar(
         select(SchemeVersion).where(SchemeVersion.id == version_id)

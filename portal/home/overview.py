@@ -271,32 +271,60 @@ def _verification(rows, ids, today, half_term, closures):
 
 # --- which schools, filters and sort --------------------------------------------------------------------
 
-def schools_for(school_ids, starred_by):
-    """Active schools (all when ``school_ids`` is None), without their people (filters and sorts need every school;
-    the people are loaded for the rows shown, ``load_people``), and the ids of those the person ``starred_by``
-    stars, from the same statement: (schools, starred ids)."""
-    from portal.schools.models import SchoolStar
-
-    starred = select(SchoolStar.id).where(SchoolStar.school_id == School.id, SchoolStar.user_id == starred_by.id).exists()
-    query = select(School, starred.label("starred")).where(School.active.is_(True)).order_by(School.name)
+def schools_for(school_ids=None):
+    """Active schools (all, or ``school_ids``), without their people: filters and sorts need every school, the
+    people are loaded for the rows shown (``load_people``)."""
+    query = select(School).where(School.active.is_(True)).order_by(School.name)
     if school_ids is not None:
         query = query.where(School.id.in_(school_ids))
-    rows = db.session.execute(query).all()
-    return [school for school, _ in rows], {school.id for school, is_starred in rows if is_starred}
+    return db.session.scalars(query).all()
 
 
-def advisers_of(school_ids=None):
-    """[(school id, adviser id, adviser's name)] of the active schools (all, or ``school_ids``): plain rows, for
-    the adviser filter and the count of schools without one."""
+def school_names(school_ids, starred_by):
+    """(id, name, starred, has_adviser, category_id) of each active school (all when ``school_ids`` is None): plain
+    rows, enough to count, sort by name and pick a page without loading a school. ``category_id`` is that of the
+    school's latest category history entry."""
+    from portal.categories.models import SchoolCategory
+    from portal.schools.models import Role, SchoolStar
+
+    starred = select(SchoolStar.id).where(SchoolStar.school_id == School.id, SchoolStar.user_id == starred_by.id).exists()
+    advised = select(SchoolRole.id).where(SchoolRole.school_id == School.id, SchoolRole.role == Role.ADVISER).exists()
+    category = (select(SchoolCategory.category_id).where(SchoolCategory.school_id == School.id)
+                .order_by(SchoolCategory.id.desc()).limit(1).scalar_subquery())
+    query = select(School.id, School.name, starred.label("starred"), advised.label("has_adviser"),
+                   category.label("category_id")).where(School.active.is_(True)).order_by(School.name)
+    if school_ids is not None:
+        query = query.where(School.id.in_(school_ids))
+    return db.session.execute(query).all()
+
+
+def adviser_choices(school_ids=None):
+    """[(adviser id, name)] of everyone advising an active school (all, or ``school_ids``), for the adviser filter."""
     from portal.auth.models import User
     from portal.schools.models import Role
 
-    query = (select(SchoolRole.school_id, User.id, User.name).join(User, User.id == SchoolRole.user_id)
+    query = (select(User.id, User.name).distinct().join(SchoolRole, SchoolRole.user_id == User.id)
              .join(School, School.id == SchoolRole.school_id)
              .where(SchoolRole.role == Role.ADVISER, School.active.is_(True)))
     if school_ids is not None:
         query = query.where(SchoolRole.school_id.in_(school_ids))
     return db.session.execute(query).all()
+
+
+def counted_categories(names):
+    """What ``category_counts`` says, from ``school_names`` rows instead of worked-out rows."""
+    from portal.categories.schemes import every_category
+
+    by_id = {category.id: category for category in every_category()}
+    counts, categories = {}, {}
+    for name in names:
+        category = by_id.get(name.category_id)
+        key = category.key if category else None
+        counts[key] = counts.get(key, 0) + 1
+        if category:
+            categories[key] = category
+    ordered = sorted(categories.values(), key=lambda c: c.position)
+    return [(c, counts[c.key]) for c in ordered] + ([(None, counts[None])] if None in counts else [])
 
 
 def matching_ids(school_ids=None, *, search="", phase="", adviser_id=None):

@@ -15,16 +15,18 @@ from portal.home.overview import (
     OVERDUE_KINDS,
     SORTS,
     add_details,
-    advisers_of,
+    adviser_choices,
     category_counts,
+    counted_categories,
     filter_rows,
     matching_ids,
     overview_rows,
+    school_names,
     schools_for,
     sort_rows,
 )
 from portal.schools.models import PHASES, Role, SchoolRole, SchoolStar
-from portal.schools.rules import load_people
+from portal.schools.rules import load_people, schools_with_people
 from portal.templating import govuk_date
 
 MOVEMENTS = [("up", "More support"), ("down", "Less support"), ("same", "No change"), ("new", "First category")]
@@ -49,29 +51,63 @@ def _filters_from(args):
             "sort": args.get("sort", "name")}
 
 
-def overview(user, args, today):
-    """Everything the overview table shows for this person with these filters (None when they get no overview)."""
+# Filters that need what is due or overdue at every school, worked out school by school in Python.
+NEEDS_EVERY_ROW = ("category", "overdue", "movement")
+
+
+def overview(user, args, today, page_number=None):
+    """Everything the overview table shows for this person with these filters (None when they get no overview).
+
+    With ``page_number``, that page of the table ("page"). In the usual view (sorted by name, filtered at most by
+    name, phase or adviser) only the page's fifty schools are worked out: counting, sorting and paging need just
+    their names, so an LA of 600 schools or a shared deployment of 20,000 costs about the same. Other filters and
+    sorts work out every school, as do downloads (no ``page_number``: "rows" holds every row)."""
     scope = overview_scope(user)
     if scope is None:
         return None
     caption, school_ids = scope
     filters = _filters_from(args)
     adviser_id = int(filters["adviser"]) if filters["adviser"].isdigit() else None
-    schools, starred = schools_for(school_ids, starred_by=user)
-    all_rows = overview_rows(schools, today, starred, details=False,
-                             inspections=filters["sort"] == "inspection")
+    names = school_names(school_ids, user)
     shown_ids = matching_ids(school_ids, search=filters["q"], phase=filters["phase"], adviser_id=adviser_id)
+    context = {"caption": caption, "filters": filters, "choices": _choices(adviser_choices(school_ids)),
+               "total": len(names), "without_adviser": sum(1 for name in names if not name.has_adviser)}
+    if page_number is not None and filters["sort"] == "name" and not any(filters[key] for key in NEEDS_EVERY_ROW):
+        context.update(counts=counted_categories(names),
+                       page=_page_by_name(names, shown_ids, page_number, today))
+        return context
+    starred = {name.id for name in names if name.starred}
+    all_rows = overview_rows(schools_for(school_ids), today, starred, details=False,
+                             inspections=filters["sort"] == "inspection")
     rows = filter_rows([r for r in all_rows if shown_ids is None or r.school.id in shown_ids], category_key=filters["category"],
                        overdue_kind=filters["overdue"], movement_word=filters["movement"])
-    advisers = advisers_of(school_ids)
-    with_adviser = {school_id for school_id, _, _ in advisers}
-    return {"caption": caption, "rows": sort_rows(rows, filters["sort"]), "counts": category_counts(all_rows),
-            "filters": filters, "choices": _choices(advisers), "total": len(all_rows),
-            "without_adviser": sum(1 for row in all_rows if row.school.id not in with_adviser)}
+    context.update(rows=sort_rows(rows, filters["sort"]), counts=category_counts(all_rows))
+    if page_number is not None:
+        context["page"] = _page_of(context["rows"], page_number, today)
+    return context
 
 
-def _choices(advisers_by_school):
-    advisers = {adviser_id: name for _, adviser_id, name in advisers_by_school}
+def _page_by_name(names, shown_ids, page_number, today):
+    """The page of schools by name (starred first, as ``sort_rows`` orders them), worked out for its rows alone."""
+    listed = sorted((name for name in names if shown_ids is None or name.id in shown_ids),
+                    key=lambda name: (not name.starred, name.name.casefold()))
+    page = ListPagination(listed, page_number, current_app.config["PAGE_SIZE"])
+    schools = schools_with_people(name.id for name in page.items)
+    page.items = overview_rows([schools[name.id] for name in page.items], today,
+                               {name.id for name in page.items if name.starred})
+    return page
+
+
+def _page_of(rows, page_number, today):
+    """The page asked for of rows already worked out, with the people of their schools and the rest filled in."""
+    page = ListPagination(rows, page_number, current_app.config["PAGE_SIZE"])
+    load_people([row.school for row in page.items])
+    add_details(page.items, today)
+    return page
+
+
+def _choices(advisers):
+    advisers = dict(advisers)
     version = current_version()
     categories = [(c.key, c.label) for c in version.categories] if version else []
     return {
@@ -142,14 +178,6 @@ def overview_csv():
 @signed_in
 def overview_xlsx():
     return _export("xlsx")
-
-
-def overview_page(context):
-    """The rows of the page asked for, with the people of their schools."""
-    page = ListPagination(context["rows"], request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
-    load_people([row.school for row in page.items])
-    add_details(page.items, clock.today())
-    return page
 
 
 @bp.route("/schools/<int:school_id>/star", methods=["POST"])

@@ -12,7 +12,7 @@ from portal import clock
 from portal.meetings.rules import due_for
 from portal.schools.models import Role
 from portal.visits.rules import notes_to_act_on, schools_not_visited_this_half_term
-from portal.home.overview_views import overview, overview_page
+from portal.home.overview_views import overview
 from portal.home.rules import schools_with_roles, self_evaluations_to_act_on
 from portal.extensions import htmx
 
@@ -40,9 +40,9 @@ def index():
         "support_due": support_due_for(current_user, clock.today()),
         "light_touch_due": light_touch_due_for(current_user, clock.today()),
     }
-    context["overview"] = overview(current_user, request.args, context["today"])
+    context["overview"] = overview(current_user, request.args, context["today"], page_number=request.args.get("page", 1, type=int))
     if context["overview"] is not None:
-        context["page"] = overview_page(context["overview"])
+        context["page"] = context["overview"]["page"]
         if htmx and htmx.target == "overview-rows":
             return render_template("home/_overview_rows.html", **context)
     return render_template("home/index.html", **context)

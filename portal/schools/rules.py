@@ -1,7 +1,7 @@
 """Decisions about schools and the people at them."""
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
@@ -24,6 +24,27 @@ def load_people(schools):
         roles[role.school_id].append(role)
     for school in waiting:
         set_committed_value(school, "roles", roles[school.id])
+
+
+def schools_with_people(school_ids) -> dict:
+    """{id: school} of ``school_ids`` with their roles and people (in the order the roles were given), in one
+    statement at most: the rows of one page of a list. Schools this request already holds with their people (an
+    adviser's own, from their home page) are not loaded again."""
+    from sqlalchemy.orm.util import identity_key
+
+    from portal.auth.models import User
+
+    found = {}
+    for school_id in school_ids:
+        held = db.session.identity_map.get(identity_key(School, school_id))
+        found[school_id] = held if held is not None and "roles" in held.__dict__ else None
+    missing = [school_id for school_id, school in found.items() if school is None]
+    if missing:
+        found.update((school.id, school) for school in db.session.scalars(
+            select(School).outerjoin(School.roles).outerjoin(User, User.id == SchoolRole.user_id)
+            .options(contains_eager(School.roles).contains_eager(SchoolRole.user))
+            .where(School.id.in_(missing)).order_by(School.id, SchoolRole.id)).unique())
+    return found
 
 
 def people_by_role(school):
