@@ -156,6 +156,16 @@ def school_ids_where(user, *roles) -> set[int]:
     return {school_id for school_id, role in _role_pairs(user.id) if not roles or role in roles}
 
 
+def roles_by_school(user) -> dict:
+    """{school id: [Role, ...]} where ``user`` holds a role, the roles in the order ``Role`` lists them."""
+    found = {}
+    if getattr(user, "is_authenticated", False):
+        for school_id, role in _role_pairs(user.id):
+            found.setdefault(school_id, []).append(role)
+    order = list(Role)
+    return {school_id: sorted(roles, key=order.index) for school_id, roles in found.items()}
+
+
 def is_adviser_anywhere(user) -> bool:
     return bool(school_ids_where(user, Role.ADVISER))
 

@@ -1,31 +1,23 @@
 """What a person's home page lists."""
 
-from collections import defaultdict
-
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from portal.access import school_ids_where
+from portal.access import roles_by_school, school_ids_where
 from portal.extensions import db
 from portal.first_few import first_with_total
 from portal.schools.models import Role, School, SchoolRole
+from portal.schools.rules import schools_with_people
 
 
 def schools_with_roles(user):
-    """The schools where ``user`` holds a role, each with the roles held: [(school, [Role, ...])]."""
-    if not school_ids_where(user):  # known already, from signing in: most LA admins hold no role at a school
+    """The active schools where ``user`` holds a role, by name, each with the roles held and its people: [(school,
+    [Role, ...])]. The roles came with signing in (most LA admins hold none), the schools in one statement."""
+    held = roles_by_school(user)
+    if not held:
         return []
-    memberships = db.session.scalars(
-        select(SchoolRole)
-        .join(SchoolRole.school)
-        .where(SchoolRole.user_id == user.id, School.active.is_(True))
-        .options(contains_eager(SchoolRole.school).selectinload(School.roles).joinedload(SchoolRole.user))
-        .order_by(School.name)
-    ).all()
-    grouped = defaultdict(list)
-    for membership in memberships:
-        grouped[membership.school].append(membership.role)
-    return list(grouped.items())
+    schools = [school for school in schools_with_people(held).values() if school.active]
+    return [(school, held[school.id]) for school in sorted(schools, key=lambda school: school.name)]
 
 
 def self_evaluations_to_act_on(user, limit=20):
