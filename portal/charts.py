@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 
@@ -141,7 +141,6 @@ def plan_rag_over_year(plan) -> RagCounts:
     meetings = db.session.scalars(
         select(ReviewMeeting).where(ReviewMeeting.plan_id == plan.id, ReviewMeeting.status == MeetingStatus.SCHEDULED,
                                     ReviewMeeting.criterion_reviews.any())
-        .options(lazyload(ReviewMeeting.half_term))
         .order_by(ReviewMeeting.meets_on, ReviewMeeting.id)).all()
     counts = {(m.id, key): 0 for m in meetings for key, _, _ in rag_series}
     if meetings:

@@ -2,7 +2,7 @@
 and whether each school's adviser has verified evidence this half term."""
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.evidence.models import Decision, EvidenceFile, EvidenceItem, EvidenceStatus, EvidenceVersion, Verification
@@ -43,7 +43,7 @@ def upcoming_meetings(school, today=None):
     return db.session.scalars(
         select(ReviewMeeting).where(ReviewMeeting.school_id == school.id, ReviewMeeting.status == MeetingStatus.SCHEDULED,
                                     ReviewMeeting.plan_id.is_not(None), ReviewMeeting.meets_on >= (today or clock.today()))
-        .options(selectinload(ReviewMeeting.plan).selectinload(Plan.priorities), lazyload(ReviewMeeting.half_term))
+        .options(selectinload(ReviewMeeting.plan).selectinload(Plan.priorities))
         .order_by(ReviewMeeting.meets_on)
     ).all()
 
@@ -131,7 +131,7 @@ def load_item(school, item_id):
 def school_evidence(school):
     return db.session.scalars(
         select(EvidenceItem).where(EvidenceItem.school_id == school.id)
-        .options(selectinload(EvidenceItem.meeting).lazyload(ReviewMeeting.half_term), selectinload(EvidenceItem.criteria))
+        .options(selectinload(EvidenceItem.meeting), selectinload(EvidenceItem.criteria))
         .order_by(EvidenceItem.created_at.desc(), EvidenceItem.id.desc())
     ).all()
 
@@ -214,7 +214,7 @@ def queries_to_answer(user):
         return []
     items = db.session.scalars(
         select(EvidenceItem).where(EvidenceItem.status == EvidenceStatus.QUERIED, EvidenceItem.school_id.in_(leads))
-        .options(selectinload(EvidenceItem.school), selectinload(EvidenceItem.meeting).lazyload(ReviewMeeting.half_term),
+        .options(selectinload(EvidenceItem.school), selectinload(EvidenceItem.meeting),
                  selectinload(EvidenceItem.decisions).selectinload(Verification.decided_by))
     ).all()
     return sorted(items, key=lambda item: (item.decisions[-1].decided_at if item.decisions else item.created_at, item.id))

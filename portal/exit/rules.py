@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
 from portal import clock
 from portal.categories.rules import change_between_rounds, current_entry
@@ -342,12 +342,11 @@ def _visit_links(school, kind, ids=None, today=None):
 
 
 def _minutes_links(school, ids=None):
-    from portal.meetings.models import ReviewMeeting
     from portal.minutes.models import MinutesStatus, MinutesVersion
 
     query = select(MinutesVersion).where(MinutesVersion.school_id == school.id,
                                          MinutesVersion.status == MinutesStatus.CONFIRMED) \
-        .options(selectinload(MinutesVersion.meeting).lazyload(ReviewMeeting.half_term))
+        .options(selectinload(MinutesVersion.meeting))
     if ids is not None:
         query = query.where(MinutesVersion.id.in_(ids))
     versions = sorted(db.session.scalars(query), key=lambda v: (v.meeting.meets_on, v.id), reverse=True)

@@ -316,15 +316,7 @@ def counted_categories(names):
     from portal.categories.schemes import every_category
 
     by_id = {category.id: category for category in every_category()}
-    counts, categories = {}, {}
-    for name in names:
-        category = by_id.get(name.category_id)
-        key = category.key if category else None
-        counts[key] = counts.get(key, 0) + 1
-        if category:
-            categories[key] = category
-    ordered = sorted(categories.values(), key=lambda c: c.position)
-    return [(c, counts[c.key]) for c in ordered] + ([(None, counts[None])] if None in counts else [])
+    return _tally(by_id.get(name.category_id) for name in names)
 
 
 def matching_ids(school_ids=None, *, search="", phase="", adviser_id=None):
@@ -387,9 +379,16 @@ def sort_rows(rows, sort):
 
 def category_counts(rows):
     """[(category or None, count)] in the scheme's order, schools not yet categorised last."""
-    counts = {}
-    for row in rows:
-        counts[row.category.key if row.category else None] = counts.get(row.category.key if row.category else None, 0) + 1
-    categories = {row.category.key: row.category for row in rows if row.category}
-    ordered = sorted(categories.values(), key=lambda c: c.position)
+    return _tally(row.category for row in rows)
+
+
+def _tally(categories):
+    """[(category or None, count)] of one category (or None) per school, counted by key in the scheme's order."""
+    counts, by_key = {}, {}
+    for category in categories:
+        key = category.key if category else None
+        counts[key] = counts.get(key, 0) + 1
+        if category:
+            by_key[key] = category
+    ordered = sorted(by_key.values(), key=lambda c: c.position)
     return [(c, counts[c.key]) for c in ordered] + ([(None, counts[None])] if None in counts else [])

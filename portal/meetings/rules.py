@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
@@ -90,7 +90,7 @@ def load_meeting(school, meeting_id):
         .options(
             selectinload(ReviewMeeting.members), selectinload(ReviewMeeting.date_changes).selectinload(MeetingDateChange.changed_by),
             selectinload(ReviewMeeting.criterion_reviews), selectinload(ReviewMeeting.next_steps),
-            lazyload(ReviewMeeting.half_term), selectinload(ReviewMeeting.plan),
+            selectinload(ReviewMeeting.plan),
         )
     )
 
@@ -98,7 +98,7 @@ def load_meeting(school, meeting_id):
 def school_meetings(school):
     return db.session.scalars(
         select(ReviewMeeting).where(ReviewMeeting.school_id == school.id)
-        .options(lazyload(ReviewMeeting.half_term), selectinload(ReviewMeeting.plan))
+        .options(selectinload(ReviewMeeting.plan))
         .order_by(ReviewMeeting.meets_on, ReviewMeeting.starts_at)
     ).all()
 
@@ -223,7 +223,7 @@ def plan_review_timeline(plan):
     meetings = db.session.scalars(
         select(ReviewMeeting)
         .where(ReviewMeeting.plan_id == plan.id, ReviewMeeting.status == MeetingStatus.SCHEDULED)
-        .options(selectinload(ReviewMeeting.criterion_reviews), lazyload(ReviewMeeting.half_term))
+        .options(selectinload(ReviewMeeting.criterion_reviews))
         .order_by(ReviewMeeting.meets_on)
     ).all()
     rows = [(criterion, [meeting.review_for(criterion) for meeting in meetings]) for criterion in plan.success_criteria]

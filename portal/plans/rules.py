@@ -1,7 +1,7 @@
 """Plan rules: leaders draft, the adviser agrees; an agreed plan that changes keeps what was agreed."""
 
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
@@ -18,14 +18,13 @@ def load_plan(school, plan_id):
             selectinload(Plan.priorities).selectinload(Priority.actions),
             selectinload(Plan.priorities).selectinload(Priority.success_criteria).selectinload(SuccessCriterion.milestones),
             selectinload(Plan.agreements).selectinload(PlanAgreement.agreed_by),
-            lazyload(Plan.academic_year),
         )
     )
 
 
 def school_plans(school):
     return db.session.scalars(
-        select(Plan).where(Plan.school_id == school.id).options(lazyload(Plan.academic_year))
+        select(Plan).where(Plan.school_id == school.id)
         .order_by(Plan.created_at.desc(), Plan.id.desc())
     ).all()
 

@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from typing import Callable, Iterable, NamedTuple
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, lazyload, selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal import clock
 from portal.extensions import db
@@ -150,7 +150,7 @@ def review_meetings(school, user, today):
 
     meetings = db.session.scalars(
         select(ReviewMeeting).where(ReviewMeeting.school_id == school.id)
-        .options(lazyload(ReviewMeeting.half_term), selectinload(ReviewMeeting.date_changes))).all()
+        .options(selectinload(ReviewMeeting.date_changes))).all()
     for meeting in meetings:
         link = Link("meetings.show", {"school_id": school.id, "meeting_id": meeting.id})
         if meeting.is_cancelled:
@@ -176,7 +176,7 @@ def confirmed_minutes(school, user, today):
         select(MinutesVersion).where(MinutesVersion.school_id == school.id,
                                      MinutesVersion.status == MinutesStatus.CONFIRMED,
                                      MinutesVersion.confirmed_at.is_not(None))
-        .options(selectinload(MinutesVersion.meeting).lazyload(ReviewMeeting.half_term),
+        .options(selectinload(MinutesVersion.meeting),
                  selectinload(MinutesVersion.confirmed_by))).all()
     for version in versions:
         meeting = version.meeting
@@ -213,8 +213,7 @@ def evidence_decisions(school, user, today):
               .group_by(EvidenceItem.meeting_id, Verification.decision).subquery())
     rows = db.session.execute(
         select(ReviewMeeting, counts.c.decision, counts.c.number, counts.c.last)
-        .join(counts, counts.c.meeting_id == ReviewMeeting.id)
-        .options(lazyload(ReviewMeeting.half_term))).all()
+        .join(counts, counts.c.meeting_id == ReviewMeeting.id)).all()
     per_meeting = defaultdict(dict)
     for meeting, decision, number, last in rows:
         per_meeting[meeting][decision] = (number, last)
