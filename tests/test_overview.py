@@ -1,7 +1,7 @@
 """The LA overview and adviser caseload: columns, overdue items, filters, sort, stars, downloads, statements per page."""
 
 import io
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import openpyxl
 import pytest
@@ -105,6 +105,75 @@ def test_last_verification_and_visit_count_only_this_half_term(app, borough):
     assert last_day.last_visited_on == date(2026, 10, 23) and last_day.last_verified_on is not None
     next_half_term = _rows(app, date(2026, 11, 2))["Alder Primary"]
     assert next_half_term.last_visited_on is None and next_half_term.last_verified_on is None
+
+
+def test_minutes_waiting_long_for_confirmation_are_overdue_however_old_the_meeting(app, borough):
+    """A meeting months back is outside the window the overview reads for agendas and evidence, but minutes of it
+    still waiting for the governors are overdue; the meeting's agenda, long past, is not listed."""
+    from portal import clock
+    from portal.minutes import rules as minutes_rules
+
+    with app.app_context():
+        alder = db.session.get(School, borough["alder"])
+        held = meeting_rules.schedule_meeting(alder, None, kind="rap_review", meets_on=date(2026, 6, 10),
+                                              starts_at=time(16), ends_at=time(17), plan=None, closures=frozenset())
+        version = minutes_rules.start_version(held, None)
+        minutes_rules.save_draft(version, attendance="Hal Head", apologies="", discussion=[], decisions="Agreed.",
+                                 summary="", actions=[])
+        with clock.as_of(datetime(2026, 6, 12, 10, tzinfo=timezone.utc)):
+            minutes_rules.circulate(version, held)
+        db.session.commit()
+        held_id = held.id
+    alder = _rows(app, date(2026, 11, 25))["Alder Primary"]
+    confirmation = [item for item in alder.overdue if item.kind == "confirmation"]
+    assert [(item.due_on, item.meeting.id) for item in confirmation] == [(date(2026, 6, 17), held_id)]
+    assert [item.kind for item in alder.overdue if item.meeting is not None and item.meeting.id == held_id] == ["confirmation"]
+
+
+def test_every_open_intervention_step_newest_first_and_none_settled(app, borough):
+    from portal.intervention import rules as intervention_rules
+    from portal.intervention.models import StepKind
+
+    with app.app_context():
+        birch = db.session.get(School, borough["birch"])
+        first, *_ = [intervention_rules.record_step(birch, None, kind=StepKind.WARNING_NOTICE, issued_on=issued_on,
+                                                    today=date(2026, 11, 25))
+                     for issued_on in (date(2026, 9, 14), date(2026, 10, 5), date(2026, 11, 2))]
+        db.session.flush()
+        intervention_rules.close_step(first, outcome="Complied", today=date(2026, 11, 25))
+        db.session.commit()
+    rows = _rows(app, date(2026, 11, 25))
+    assert [step.issued_on for step in rows["Birch Academy"].intervention] == [date(2026, 11, 2), date(2026, 10, 5)]
+    assert rows["Alder Primary"].intervention == [] and rows["Alder Primary"].plan is not None
+
+
+def test_half_term_duties_count_waiting_evidence_even_when_no_school_is_listed(app, borough):
+    """The home page's verification and visit panel: one statement, and the count survives an empty list."""
+    from portal.auth.models import User
+    from portal.home.rules import half_term_duties
+
+    today = date(2026, 11, 25)
+    with app.app_context():
+        alder = db.session.get(School, borough["alder"])
+        adviser, admin = db.session.get(User, borough["adviser"]), db.session.get(User, borough["admin"])
+        head = db.session.get(User, borough["head"])
+        assert half_term_duties(head, today) is None  # neither advises nor runs the LA
+        duties = half_term_duties(admin, today)
+        assert (duties["waiting"], [s.name for s in duties["not_verified"]], duties["not_visited"]) == (0, ["Alder Primary"], [])
+        assert [s.name for s in half_term_duties(adviser, today)["not_visited"]] == ["Alder Primary"]  # Birch: no agreed plan
+        meeting = meeting_rules.school_meetings(alder)[0]
+        for title in ("Book looks", "Pupil voice"):
+            item = evidence_rules.submit(alder, None, meeting=meeting, title=title, narrative="Progress",
+                                         criteria=meeting.plan.success_criteria, files=[], today=today)
+        db.session.flush()
+        evidence_rules.decide(item, adviser, decision=Decision.VERIFIED, comment="", today=today)
+        visit_rules.record_visit(alder, adviser, visited_on=today, kind=VisitKind.MONITORING, today=today)
+        db.session.flush()
+        for person in (admin, adviser):
+            assert half_term_duties(person, today) == {"waiting": 1, "half_term": half_term_on(today), "not_verified": [],
+                                                       "not_visited": []}
+        assert half_term_duties(admin, date(2026, 8, 20))["half_term"] is None  # summer holiday: the count alone
+        db.session.rollback()
 
 
 def test_confirmation_of_minutes_is_overdue_after_three_working_days():

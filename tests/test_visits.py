@@ -537,12 +537,19 @@ def test_adviser_home_lists_schools_with_a_plan_not_visited_this_half_term(app, 
         db.session.get(Plan, school["plan"]).status = PlanStatus.AGREED
         db.session.commit()
         adviser = db.session.get(User, school["adviser"])
-        half_term, schools = rules.schools_not_visited_this_half_term(adviser, autumn2)
+        half_term, schools = _unvisited(adviser, autumn2)
         assert half_term.name == "Autumn 2" and [s.name for s in schools] == ["Brookside Primary School"]
         _visit(app, school, visited_on=date(2026, 10, 20), today=autumn2)  # Autumn 1: does not count
-        assert rules.schools_not_visited_this_half_term(adviser, autumn2)[1]
+        assert _unvisited(adviser, autumn2)[1]
         _visit(app, school, visited_on=date(2026, 11, 3), today=autumn2)
-        assert rules.schools_not_visited_this_half_term(adviser, autumn2)[1] == []
+        assert _unvisited(adviser, autumn2)[1] == []
+
+
+def _unvisited(adviser, today):
+    from portal.home.rules import half_term_duties
+
+    duties = half_term_duties(adviser, today)
+    return duties["half_term"], duties["not_visited"]
 
 
 def test_visit_page_queries_do_not_grow_with_linked_evidence(app, client, sign_in, school):

@@ -185,24 +185,29 @@ def schools_not_verified_this_half_term(user=None, today=None, school_ids=None):
 
 def not_verified_query(half_term):
     """A select of the active schools with an agreed plan and no verification decision in ``half_term``."""
-    active_plan = exists().where(Plan.school_id == School.id, Plan.academic_year_id == half_term.academic_year_id,
-                                 Plan.status.in_([PlanStatus.AGREED, PlanStatus.AMENDED]))
-    verified = exists().where(Verification.school_id == School.id, Verification.half_term_id == half_term.id)
-    return select(School).where(School.active.is_(True), active_plan, ~verified).order_by(School.name)
+    return select(School).where(School.active.is_(True), unverified_in(half_term)).order_by(School.name)
 
 
-def verification_summary(user):
-    """For a home page: evidence waiting and schools not verified this half term (None when not an adviser or admin)."""
-    from portal.access import is_adviser_anywhere, is_la_admin
+def unverified_in(half_term):
+    """A condition on a school: it has an agreed plan for ``half_term``'s year and no verification decision in it."""
+    return agreed_plan_in(half_term) & ~verified_in(half_term)
 
-    admin = is_la_admin(user)
-    if not admin and not is_adviser_anywhere(user):
-        return None
-    half_term, not_verified = schools_not_verified_this_half_term(None if admin else user)
-    waiting = select(func.count()).select_from(EvidenceItem).where(EvidenceItem.status == EvidenceStatus.SUBMITTED)
-    if not admin:
-        waiting = waiting.where(EvidenceItem.school_id.in_(_advised_school_ids(user)))
-    return {"waiting": db.session.scalar(waiting), "half_term": half_term, "not_verified": not_verified}
+
+def agreed_plan_in(half_term):
+    """A condition on a school: it has an agreed plan for ``half_term``'s academic year."""
+    return exists().where(Plan.school_id == School.id, Plan.academic_year_id == half_term.academic_year_id,
+                          Plan.status.in_([PlanStatus.AGREED, PlanStatus.AMENDED]))
+
+
+def verified_in(half_term):
+    """A condition on a school: its adviser made a verification decision in ``half_term``."""
+    return exists().where(Verification.school_id == School.id, Verification.half_term_id == half_term.id)
+
+
+def waiting_for_verification(school_ids=None):
+    """A select of how many pieces of evidence wait for verification (at ``school_ids``, or everywhere)."""
+    query = select(func.count()).select_from(EvidenceItem).where(EvidenceItem.status == EvidenceStatus.SUBMITTED)
+    return query if school_ids is None else query.where(EvidenceItem.school_id.in_(school_ids))
 
 
 def queries_to_answer(user):

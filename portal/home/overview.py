@@ -8,10 +8,10 @@ is loaded for every school on the page at once (never one query per school), so 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, literal, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, case, exists, false, func, literal, select
+from sqlalchemy.orm import aliased
 
-from portal.categories.rules import latest_entries, movement
+from portal.categories.rules import movement
 from portal.extensions import db
 from portal.schools.models import School, SchoolRole
 
@@ -47,8 +47,9 @@ class Overdue:
 
 @dataclass
 class OverviewRow:
-    school: School
-    entry: object = None  # the latest category history entry
+    school: School  # or, until the row is shown, a ``school_names`` row (id and name)
+    category: object = None  # of the latest category history entry
+    previous_category: object = None  # the one that entry replaced
     inspection: object = None
     plan: object = None
     review: object = None  # the latest review meeting with RAG ratings
@@ -63,39 +64,44 @@ class OverviewRow:
     detailed: bool = False  # plan, review, this half term and intervention are loaded
 
     @property
-    def category(self):
-        return self.entry.category if self.entry else None
-
-    @property
     def movement(self):
-        return movement(self.entry.previous_category, self.entry.category) if self.entry else None
+        return movement(self.previous_category, self.category) if self.category else None
 
     @property
     def overdue_kinds(self):
         return {item.kind for item in self.overdue}
 
 
-def overview_rows(schools, today: date, starred_ids=frozenset(), *, details=True, inspections=False):
+def overview_rows(schools, today: date, *, facts=None, details=True, inspections=False):
     """One OverviewRow per school (in the order given).
 
-    What the table filters and sorts on (category, movement, next meeting, overdue) is worked out for every
-    school; with ``details=False`` the rest (plan, latest review, this half term, intervention, inspection unless
-    ``inspections``) is left for ``add_details`` to fill in for the rows shown: at 600 schools that is most of the
-    work, and only fifty rows are on a page."""
+    ``facts`` are the schools' ``school_names`` rows ({id: row}) when the caller has them already; otherwise they
+    are read here. What the table filters and sorts on (category, movement, next meeting, overdue) is worked out
+    for every school; with ``details=False`` the rest (plan, latest review, this half term, intervention,
+    inspection unless ``inspections``) is left for ``add_details`` to fill in for the rows shown: at 600 schools
+    that is most of the work, and only fifty rows are on a page."""
+    from portal.categories.schemes import every_category
     from portal.terms.rules import closure_days, deadline_settings, half_term_on
 
-    rows = {school.id: OverviewRow(school, starred=school.id in starred_ids) for school in schools}
-    ids = list(rows)
+    ids = [school.id for school in schools]
     if not ids:
         return []
-    for school_id, entry in latest_entries(ids).items():
-        rows[school_id].entry = entry
+    if facts is None:
+        facts = {name.id: name for name in school_names(ids, None, today, active_only=False)}
+    categories = {category.id: category for category in every_category()}
     half_term = half_term_on(today)
     settings, closures = deadline_settings(), closure_days()
+    rows = {}
+    for school in schools:
+        known = facts.get(school.id)
+        rows[school.id] = row = OverviewRow(school, starred=bool(known and known.starred))
+        if known is not None and known.category_id is not None:
+            row.category = categories.get(known.category_id)
+            row.previous_category = categories.get(known.previous_category_id)
+        if known is not None and known.unverified:
+            row.overdue.append(Overdue("verification", verification_due_on(half_term, closures)))
     _meetings(rows, ids, today, settings, closures)
-    _confirmations(rows, ids, today, closures)
     _notes(rows, ids, today, settings, closures)
-    _verification(rows, ids, today, half_term, closures)
     for row in rows.values():
         row.overdue.sort(key=lambda item: (list(OVERDUE_KINDS).index(item.kind), item.due_on))
     ordered = [rows[school.id] for school in schools]
@@ -110,19 +116,12 @@ def overview_rows(schools, today: date, starred_ids=frozenset(), *, details=True
 
 def add_details(rows, today: date):
     """Fill in the plan, latest review and inspection, this half term's verification and visit, and open
-    intervention of ``rows`` (those not filled in yet): a fixed number of statements for any number of rows."""
-    from portal.intervention.rules import open_steps
+    intervention of ``rows`` (those not filled in yet): one statement for any number of rows."""
     from portal.terms.rules import half_term_on
 
     waiting = {row.school.id: row for row in rows if not row.detailed}
-    if not waiting:
-        return
-    ids = list(waiting)
-    _details(waiting, ids, half_term_on(today))
-    for school_id, steps in open_steps(ids).items():
-        waiting[school_id].intervention = steps
-    for row in waiting.values():
-        row.detailed = row.inspected = True
+    if waiting:
+        _details(waiting, list(waiting), half_term_on(today))
 
 
 def _newest_ids_per_school(model, ids, *order_by, where=()):
@@ -145,11 +144,14 @@ def _latest_inspections(rows, ids):
 
 
 def _details(rows, ids, half_term):
-    """Each school's latest inspection, newest plan, latest review with its RAG counts and, in ``half_term``, its
-    last verification and visit: one statement for any number of rows (outer joins to each school's newest)."""
+    """Each school's latest inspection, newest plan, latest review with its RAG counts, in ``half_term`` its last
+    verification and visit, and its open intervention steps: one statement for any number of rows (outer joins to
+    each school's newest; a school with open steps comes once for each, newest first)."""
     from portal.clock import as_london
     from portal.evidence.models import Verification
     from portal.inspections.models import Inspection
+    from portal.intervention.models import InterventionStep
+    from portal.intervention.rules import SETTLED
     from portal.meetings.models import CriterionReview, Rag, ReviewMeeting
     from portal.plans.models import Plan
     from portal.visits.models import Visit
@@ -169,31 +171,46 @@ def _details(rows, ids, half_term):
             select(func.max(Visit.visited_on))
             .where(Visit.school_id == School.id, Visit.visited_on.between(half_term.starts_on, half_term.ends_on))
             .scalar_subquery()]
-    query = (select(School.id, Inspection, Plan, ReviewMeeting, *(counts.c[rag.value] for rag in Rag), *this_half_term)
+    query = (select(School.id, Inspection, Plan, ReviewMeeting, *(counts.c[rag.value] for rag in Rag), *this_half_term,
+                    InterventionStep)
              .select_from(School)
              .outerjoin(Inspection, (Inspection.school_id == School.id) & Inspection.id.in_(inspections))
              .outerjoin(Plan, (Plan.school_id == School.id) & Plan.id.in_(plans))
              .outerjoin(ReviewMeeting, (ReviewMeeting.school_id == School.id) & ReviewMeeting.id.in_(reviews))
              .outerjoin(counts, counts.c.meeting_id == ReviewMeeting.id)
-             .where(School.id.in_(ids)))
+             .outerjoin(InterventionStep, (InterventionStep.school_id == School.id)
+                        & InterventionStep.status.not_in(SETTLED))
+             .where(School.id.in_(ids))
+             .order_by(School.id, InterventionStep.issued_on.desc(), InterventionStep.id.desc()))
     for school_id, inspection, plan, review, *rest in db.session.execute(query):
-        *rag_counts, last_verified, last_visited = rest
+        *rag_counts, last_verified, last_visited, step = rest
         row = rows[school_id]
-        row.inspection, row.plan, row.review = inspection, plan, review
-        row.review_counts = {rag: count for rag, count in zip(Rag, rag_counts) if count} if review else {}
-        row.last_verified_on = as_london(last_verified).date() if last_verified else None
-        row.last_visited_on = last_visited
+        if not row.detailed:
+            row.inspection, row.plan, row.review = inspection, plan, review
+            row.review_counts = {rag: count for rag, count in zip(Rag, rag_counts) if count} if review else {}
+            row.last_verified_on = as_london(last_verified).date() if last_verified else None
+            row.last_visited_on = last_visited
+            row.intervention = []
+            row.detailed = row.inspected = True
+        if step is not None:
+            row.intervention.append(step)
 
 
 def _meetings(rows, ids, today, settings, closures):
-    """The next review meeting, and overdue evidence, agendas and minutes of recent ones.
+    """The next review meeting, overdue evidence, agendas and minutes of recent ones, and minutes circulated and
+    still not confirmed.
 
-    The meetings are plain rows (id, school, date, what was sent, the kind's own deadlines), not loaded objects:
-    a thousand of them at 600 schools; the rows shown link to them by id."""
+    The meetings are plain rows (id, school, date, what was sent, the kind's own deadlines, when minutes waiting
+    for confirmation went out), not loaded objects: a thousand of them at 600 schools; the rows shown link to them
+    by id."""
+    from portal.clock import as_london
     from portal.meetings.models import MeetingStatus, MeetingType, ReviewMeeting
     from portal.meetings.rules import deadlines_on, has_evidence_column, meeting_due_items
+    from portal.minutes.models import MinutesStatus, MinutesVersion
 
     scheduled = (ReviewMeeting.school_id.in_(ids), ReviewMeeting.status == MeetingStatus.SCHEDULED)
+    waiting = (MinutesVersion.meeting_id == ReviewMeeting.id, MinutesVersion.status == MinutesStatus.CIRCULATED)
+    circulated = select(func.min(MinutesVersion.circulated_at)).where(*waiting).scalar_subquery()
     upcoming = (select(ReviewMeeting.id, func.row_number().over(partition_by=ReviewMeeting.school_id,
                                                                 order_by=(ReviewMeeting.meets_on, ReviewMeeting.id))
                        .label("rank")).where(*scheduled, ReviewMeeting.meets_on >= today).subquery())
@@ -201,16 +218,23 @@ def _meetings(rows, ids, today, settings, closures):
     # Held in the last 120 days (minutes may be overdue), close enough for an agenda or evidence to be overdue,
     # or each school's next: never a whole year of meetings to come.
     window = ReviewMeeting.meets_on.between(today - timedelta(days=120), today + timedelta(days=MEETING_WINDOW_DAYS))
+    current = and_(*scheduled, window | ReviewMeeting.id.in_(next_ones))
     meetings = db.session.execute(
         select(ReviewMeeting.id, ReviewMeeting.school_id, ReviewMeeting.meets_on, ReviewMeeting.agenda_sent_at,
                ReviewMeeting.minutes_circulated_at, MeetingType.agenda_days, MeetingType.evidence_days,
-               MeetingType.minutes_days, has_evidence_column())
+               MeetingType.minutes_days, has_evidence_column(), current.label("current"), circulated.label("waiting_since"))
         .outerjoin(MeetingType, MeetingType.key == ReviewMeeting.kind_key)
-        .where(*scheduled, window | ReviewMeeting.id.in_(next_ones))
+        .where(ReviewMeeting.school_id.in_(ids), current | exists().where(*waiting))
         .order_by(ReviewMeeting.meets_on)).all()
     kinds = {"Agenda": "agenda", "Minutes": "minutes", "Evidence": "evidence"}
     for meeting in meetings:  # the row carries its kind's own deadline days, or None for the LA's
         row = rows[meeting.school_id]
+        if meeting.waiting_since is not None:
+            due = confirmation_due_on(as_london(meeting.waiting_since).date(), closures)
+            if due < today:
+                row.overdue.append(Overdue("confirmation", due, meeting=meeting))
+        if not meeting.current:
+            continue
         if meeting.meets_on >= today and row.next_meeting is None:
             row.next_meeting = meeting
         for item in meeting_due_items(meeting, deadlines_on(meeting.meets_on, meeting, settings, closures), today,
@@ -223,20 +247,6 @@ def confirmation_due_on(circulated_on: date, closures=frozenset()) -> date:
     from portal.working_days import shift_working_days
 
     return shift_working_days(circulated_on, CONFIRM_WITHIN_WORKING_DAYS, closures)
-
-
-def _confirmations(rows, ids, today, closures):
-    from portal.clock import as_london
-    from portal.minutes.models import MinutesStatus, MinutesVersion
-
-    for version in db.session.scalars(
-            select(MinutesVersion).where(MinutesVersion.school_id.in_(ids), MinutesVersion.status == MinutesStatus.CIRCULATED)
-            .options(joinedload(MinutesVersion.meeting))):
-        if version.circulated_at is None:
-            continue
-        due = confirmation_due_on(as_london(version.circulated_at).date(), closures)
-        if due < today:
-            rows[version.school_id].overdue.append(Overdue("confirmation", due, meeting=version.meeting))
 
 
 def _notes(rows, ids, today, settings, closures):
@@ -255,59 +265,57 @@ def verification_due_on(half_term, closures=frozenset()) -> date:
     return shift_working_days(half_term.ends_on, -VERIFY_BY_WORKING_DAYS_BEFORE_END, closures)
 
 
-def _verification(rows, ids, today, half_term, closures):
-    """Schools with an agreed plan and nothing verified this half term, once the half term's end is near."""
-    from portal.evidence.rules import schools_not_verified_this_half_term
-
-    if half_term is None:
-        return
-    due = verification_due_on(half_term, closures)
-    if today <= due:
-        return
-    _, schools = schools_not_verified_this_half_term(None, today, school_ids=ids)
-    for school in schools:
-        rows[school.id].overdue.append(Overdue("verification", due))
-
-
 # --- which schools, filters and sort --------------------------------------------------------------------
 
-def schools_for(school_ids=None):
-    """Active schools (all, or ``school_ids``), without their people: filters and sorts need every school, the
-    people are loaded for the rows shown (``load_people``)."""
-    query = select(School).where(School.active.is_(True)).order_by(School.name)
-    if school_ids is not None:
-        query = query.where(School.id.in_(school_ids))
-    return db.session.scalars(query).all()
+def school_names(school_ids, starred_by, today: date, *, active_only=True):
+    """What the overview needs to know of each active school (all when ``school_ids`` is None; ``active_only=False``:
+    inactive ones among ``school_ids`` too) before working out
+    its row, as plain rows: enough to count, sort by name and pick a page without loading a school.
 
-
-def school_names(school_ids, starred_by):
-    """(id, name, starred, has_adviser, category_id) of each active school (all when ``school_ids`` is None): plain
-    rows, enough to count, sort by name and pick a page without loading a school. ``category_id`` is that of the
-    school's latest category history entry."""
+    (id, name, starred by ``starred_by`` (a person or None), has_adviser, the category of its latest category
+    history entry and the one before (ids), and unverified: whether verification is overdue (an agreed plan and
+    nothing verified in the half term, once the half term's last ten working days have begun)."""
     from portal.categories.models import SchoolCategory
+    from portal.evidence.rules import unverified_in
     from portal.schools.models import Role, SchoolStar
+    from portal.terms.rules import closure_days, half_term_on
 
-    starred = select(SchoolStar.id).where(SchoolStar.school_id == School.id, SchoolStar.user_id == starred_by.id).exists()
+    starred = false()
+    if starred_by is not None:
+        starred = select(SchoolStar.id).where(SchoolStar.school_id == School.id, SchoolStar.user_id == starred_by.id).exists()
     advised = select(SchoolRole.id).where(SchoolRole.school_id == School.id, SchoolRole.role == Role.ADVISER).exists()
-    category = (select(SchoolCategory.category_id).where(SchoolCategory.school_id == School.id)
-                .order_by(SchoolCategory.id.desc()).limit(1).scalar_subquery())
-    query = select(School.id, School.name, starred.label("starred"), advised.label("has_adviser"),
-                   category.label("category_id")).where(School.active.is_(True)).order_by(School.name)
+    entries = aliased(SchoolCategory)
+    newest = (select(entries.id).where(entries.school_id == School.id).correlate(School)
+              .order_by(entries.id.desc()).limit(1).scalar_subquery())
+    half_term = half_term_on(today)
+    unverified = false()
+    if half_term is not None and today > verification_due_on(half_term, closure_days()):
+        unverified = unverified_in(half_term)
+    query = (select(School.id, School.name, starred.label("starred"), advised.label("has_adviser"),
+                    SchoolCategory.category_id, SchoolCategory.previous_category_id, unverified.label("unverified"))
+             .outerjoin(SchoolCategory, SchoolCategory.id == newest)
+             .order_by(School.name))
+    if active_only:
+        query = query.where(School.active.is_(True))
     if school_ids is not None:
-        query = query.where(School.id.in_(school_ids))
+        query = query.where(School.id.in_(list(school_ids)))
     return db.session.execute(query).all()
 
 
 def adviser_choices(school_ids=None):
-    """[(adviser id, name)] of everyone advising an active school (all, or ``school_ids``), for the adviser filter."""
+    """[(adviser id, name)] of everyone advising an active school (all, or ``school_ids``), for the adviser filter.
+
+    An adviser's own schools are held with their people already (their home page lists them)."""
     from portal.auth.models import User
     from portal.schools.models import Role
+    from portal.schools.rules import schools_with_people
 
+    if school_ids is not None:
+        return sorted({(adviser.id, adviser.name) for school in schools_with_people(school_ids).values()
+                       if school.active for adviser in school.advisers}, key=lambda choice: choice[1])
     query = (select(User.id, User.name).distinct().join(SchoolRole, SchoolRole.user_id == User.id)
              .join(School, School.id == SchoolRole.school_id)
              .where(SchoolRole.role == Role.ADVISER, School.active.is_(True)))
-    if school_ids is not None:
-        query = query.where(SchoolRole.school_id.in_(school_ids))
     return db.session.execute(query).all()
 
 

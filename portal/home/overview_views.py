@@ -22,11 +22,10 @@ from portal.home.overview import (
     matching_ids,
     overview_rows,
     school_names,
-    schools_for,
     sort_rows,
 )
 from portal.schools.models import PHASES, Role, SchoolRole, SchoolStar
-from portal.schools.rules import load_people, schools_with_people
+from portal.schools.rules import schools_with_people
 from portal.templating import govuk_date
 
 MOVEMENTS = [("up", "More support"), ("down", "Less support"), ("same", "No change"), ("new", "First category")]
@@ -68,7 +67,7 @@ def overview(user, args, today, page_number=None):
     caption, school_ids = scope
     filters = _filters_from(args)
     adviser_id = int(filters["adviser"]) if filters["adviser"].isdigit() else None
-    names = school_names(school_ids, user)
+    names = school_names(school_ids, user, today)
     shown_ids = matching_ids(school_ids, search=filters["q"], phase=filters["phase"], adviser_id=adviser_id)
     context = {"caption": caption, "filters": filters, "choices": _choices(adviser_choices(school_ids)),
                "total": len(names), "without_adviser": sum(1 for name in names if not name.has_adviser)}
@@ -76,8 +75,7 @@ def overview(user, args, today, page_number=None):
         context.update(counts=counted_categories(names),
                        page=_page_by_name(names, shown_ids, page_number, today))
         return context
-    starred = {name.id for name in names if name.starred}
-    all_rows = overview_rows(schools_for(school_ids), today, starred, details=False,
+    all_rows = overview_rows(names, today, facts={name.id: name for name in names}, details=False,
                              inspections=filters["sort"] == "inspection")
     rows = filter_rows([r for r in all_rows if shown_ids is None or r.school.id in shown_ids], category_key=filters["category"],
                        overdue_kind=filters["overdue"], movement_word=filters["movement"])
@@ -94,16 +92,24 @@ def _page_by_name(names, shown_ids, page_number, today):
     page = ListPagination(listed, page_number, current_app.config["PAGE_SIZE"])
     schools = schools_with_people(name.id for name in page.items)
     page.items = overview_rows([schools[name.id] for name in page.items], today,
-                               {name.id for name in page.items if name.starred})
+                               facts={name.id: name for name in page.items})
     return page
 
 
 def _page_of(rows, page_number, today):
-    """The page asked for of rows already worked out, with the people of their schools and the rest filled in."""
+    """The page asked for of rows already worked out, with their schools and people and the rest filled in."""
     page = ListPagination(rows, page_number, current_app.config["PAGE_SIZE"])
-    load_people([row.school for row in page.items])
-    add_details(page.items, today)
+    shown(page.items, today)
     return page
+
+
+def shown(rows, today):
+    """Rows worked out from ``school_names`` rows made ready to show: each with its school and people, and the
+    rest filled in (``add_details``)."""
+    schools = schools_with_people(row.school.id for row in rows)
+    for row in rows:
+        row.school = schools[row.school.id]
+    add_details(rows, today)
 
 
 def _choices(advisers):
@@ -162,8 +168,7 @@ def _export(kind):
     context = overview(current_user, request.args, clock.today())
     if context is None:
         return redirect(url_for("home.index"))
-    load_people([row.school for row in context["rows"]])
-    add_details(context["rows"], clock.today())
+    shown(context["rows"], clock.today())
     return table_response(kind, context["caption"], named_filters(context), COLUMNS,
                           [export_values(row) for row in context["rows"]])
 

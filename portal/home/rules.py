@@ -69,3 +69,48 @@ def light_touch_due_for(user, today, within_days=20):
     else:
         school_ids = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)
     return light_touch_due(school_ids, today, within_days)
+
+
+def half_term_duties(user, today):
+    """An adviser's half-termly duties for a home page, in one statement: how many pieces of evidence wait for
+    verification, and in this half term the schools with an agreed plan that have had nothing verified (every
+    school for the LA admin) and, of those the person advises, those not visited yet.
+
+    {"waiting", "half_term" (or None), "not_verified": [school], "not_visited": [school]}, or None for someone who
+    neither advises nor is the LA admin."""
+    from sqlalchemy import false, literal, true
+
+    from portal.access import is_la_admin
+    from portal.evidence.rules import agreed_plan_in, verified_in, waiting_for_verification
+    from portal.terms.rules import half_term_on
+    from portal.visits.models import Visit
+
+    admin = is_la_admin(user)
+    advised = sorted(school_ids_where(user, Role.ADVISER))
+    if not admin and not advised:
+        return None
+    waiting = waiting_for_verification(None if admin else advised).scalar_subquery()
+    duties = {"waiting": 0, "half_term": half_term_on(today), "not_verified": [], "not_visited": []}
+    half_term = duties["half_term"]
+    if half_term is None:
+        duties["waiting"] = db.session.scalar(select(waiting))
+        return duties
+    verify_at = true() if admin else School.id.in_(advised)
+    visit_at = School.id.in_(advised) if advised else false()
+    visited = (select(Visit.id).where(Visit.school_id == School.id, Visit.visited_on.between(half_term.starts_on,
+                                                                                              half_term.ends_on)).exists())
+    not_verified, not_visited = (verify_at & ~verified_in(half_term)), (visit_at & ~visited)
+    # One row even when no school is listed (the count still comes back): every school joins a one-row anchor.
+    anchor = select(literal(1).label("one")).subquery("anchor")
+    rows = db.session.execute(
+        select(waiting, School, not_verified.label("not_verified"), not_visited.label("not_visited"))
+        .select_from(anchor)
+        .outerjoin(School, School.active.is_(True) & agreed_plan_in(half_term) & (not_verified | not_visited))
+        .order_by(School.name)).all()
+    for count, school, unverified, unvisited in rows:
+        duties["waiting"] = count
+        if school is not None and unverified:
+            duties["not_verified"].append(school)
+        if school is not None and unvisited:
+            duties["not_visited"].append(school)
+    return duties

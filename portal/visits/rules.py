@@ -451,25 +451,6 @@ def notes_to_act_on(user, today=None) -> list[NotesToDo]:
     return sorted(found, key=lambda item: (not item.overdue, item.due_on or today, item.visit.school.name))
 
 
-def schools_not_visited_this_half_term(user, today=None):
-    """The schools this adviser advises that have an agreed plan and no visit yet this half term: (half term, [school])."""
-    from sqlalchemy import exists
-
-    from portal.terms.rules import half_term_on
-
-    half_term = half_term_on(today or clock.today())
-    if half_term is None:
-        return None, []
-    advised = select(SchoolRole.school_id).where(SchoolRole.user_id == user.id, SchoolRole.role == Role.ADVISER)
-    agreed_plan = exists().where(Plan.school_id == School.id, Plan.academic_year_id == half_term.academic_year_id,
-                                 Plan.status.in_([PlanStatus.AGREED, PlanStatus.AMENDED]))
-    visited = exists().where(Visit.school_id == School.id, Visit.visited_on >= half_term.starts_on,
-                             Visit.visited_on <= half_term.ends_on)
-    schools = db.session.scalars(select(School).where(School.active.is_(True), School.id.in_(advised), agreed_plan, ~visited)
-                                 .order_by(School.name)).all()
-    return half_term, schools
-
-
 def school_leaders(school):
     """Who the notes go to: the headteacher, or the senior leaders when the school has no headteacher account."""
     return active_people(school, {Role.HEADTEACHER}) or active_people(school, {Role.SENIOR_LEADER})
