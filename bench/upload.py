@@ -47,6 +47,8 @@ import urllib.request
 from contextlib import closing
 from pathlib import Path
 
+from portal.backup import sha256_of
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -434,14 +436,6 @@ def _stored_file(folder: Path) -> tuple[Path, int, str, bool]:
     return folder / "uploads" / key, size, sha256, version_id is not None
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as source:
-        while chunk := source.read(MIB):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _plain_copy(source: Path, folder: Path) -> float:
     """Seconds for shutil.copyfile into the storage folder, flushed to disk as LocalStorage.save flushes."""
     target = folder / "uploads" / "plain-copy.bin"
@@ -525,7 +519,7 @@ def run(size_mb: int = 500, worker_timeout: int | None = None) -> dict:
 
         stored_path, recorded_size, recorded_sha256, attached = _stored_file(folder)
         stored_ok = (stored_path.stat().st_size == size and recorded_size == size and recorded_sha256 == expected_sha256
-                     and _sha256_of(stored_path) == expected_sha256 and attached)
+                     and sha256_of(stored_path) == expected_sha256 and attached)
         if not stored_ok:
             raise RuntimeError("the stored file does not have the uploaded file's size and SHA-256")
         stored_path.unlink()  # room for the copy on small disks; it was checked

@@ -4,7 +4,7 @@ from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
-from portal import config, security
+from portal import config, request_log, security
 from portal.evidence.streamed import UploadRequest
 from portal.extensions import csrf, db, htmx, login_manager, migrate
 
@@ -43,6 +43,7 @@ def create_app(test_config=None):
     login_manager.init_app(app)
     WTFormsHelpers(app)
     security.init_app(app)
+    request_log.init_app(app)
 
     from portal import templating
 
@@ -97,6 +98,8 @@ def create_app(test_config=None):
     from portal.support import bp as support_bp
     from portal.support import views as _support_views  # noqa: F401
     from portal.support import review_views as _support_review_views  # noqa: F401
+    from portal.health import bp as health_bp
+    from portal.health import views as _health_views  # noqa: F401
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -120,6 +123,7 @@ def create_app(test_config=None):
     app.register_blueprint(exit_bp)
     app.register_blueprint(exit_criteria_bp)
     app.register_blueprint(support_bp)
+    app.register_blueprint(health_bp)
 
     from portal import cli
 

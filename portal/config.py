@@ -103,8 +103,12 @@ def load(app, test_config=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(instance)
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in PLACEHOLDER_SECRET_KEYS:
-        raise RuntimeError("Refusing to start in production with a placeholder SECRET_KEY.")
+    if app.config["ENV_NAME"] == "production":
+        from portal.production import UnsafeForProduction, settings_problems
+
+        problems = settings_problems(app.config, workers=int(os.environ.get("PORTAL_WORKERS", "1") or 1))
+        if problems:
+            raise UnsafeForProduction(problems)
 
 
 def normalise_database_url(url):

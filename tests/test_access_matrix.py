@@ -17,6 +17,7 @@ from portal.schools.models import Role
 EXPECTED = {
     "static": "public",
     "auth.sign_in": "public",
+    "health.healthz": "public",
     "auth.sign_out": "signed_in",
     "home.index": "signed_in",
     "home.overview_csv": "signed_in",

@@ -31,7 +31,7 @@ def test_database_url_from_environment(monkeypatch, tmp_path):
 
 def test_production_refuses_a_placeholder_secret(monkeypatch, tmp_path):
     monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path))
-    with pytest.raises(RuntimeError, match="placeholder SECRET_KEY"):
+    with pytest.raises(RuntimeError, match="SECRET_KEY is a placeholder"):
         create_app({"ENV_NAME": "production", "SECRET_KEY": "change-me", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 

@@ -13,6 +13,8 @@ import io
 import math
 import os
 import re
+import shutil
+import time
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -128,6 +130,10 @@ class Storage(ABC):
     def delete(self, key: str) -> None:
         """Remove the file under ``key`` (nothing happens when there is none). Only for files not yet on any record."""
 
+    @abstractmethod
+    def put(self, key: str, stream: BinaryIO) -> None:
+        """Keep ``stream`` under the ``key`` it had before (restoring a backup, ``portal/backup.py``)."""
+
 
 class LocalStorage(Storage):
     """Files under a root folder (created if missing), at ``<root>/<ab>/<ab12...>``.
@@ -201,6 +207,33 @@ class LocalStorage(Storage):
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def remove_unfinished(self, older_than_seconds: float | None = None) -> int:
+        """Remove ``.part`` files of uploads that never finished (a server killed mid-upload), all of them or those
+        untouched for ``older_than_seconds`` (an upload still arriving writes its part all the while). Nothing
+        records a part, so nothing refers to what goes. Returns how many went."""
+        cutoff = None if older_than_seconds is None else time.time() - older_than_seconds
+        removed = 0
+        for part in self.root.glob("*/*.part"):
+            try:
+                if cutoff is None or part.stat().st_mtime < cutoff:
+                    part.unlink()
+                    removed += 1
+            except FileNotFoundError:  # finished or removed meanwhile
+                pass
+        return removed
+
+    def put(self, key: str, stream: BinaryIO) -> None:
+        partial = self.part_path(key)
+        try:
+            with open(partial, "xb") as out:
+                shutil.copyfileobj(stream, out, CHUNK_SIZE)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, self._path(key))
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
 
 
 class _MeteredReader(io.RawIOBase):
@@ -291,6 +324,17 @@ class S3Storage(Storage):
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
+
+    def put(self, key: str, stream: BinaryIO) -> None:
+        self.client.upload_fileobj(stream, self.bucket, check_key(key))
+
+
+def remove_unfinished_uploads(config, older_than_seconds: float | None = None) -> int:
+    """``LocalStorage.remove_unfinished`` for the configured storage. An S3 upload leaves nothing behind here
+    (the request is parsed into temporary files the system removes); the bucket's lifecycle rule should abort
+    incomplete multipart uploads."""
+    storage = storage_for(config)
+    return storage.remove_unfinished(older_than_seconds) if isinstance(storage, LocalStorage) else 0
 
 
 def storage_for(config) -> Storage:

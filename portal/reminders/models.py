@@ -53,3 +53,16 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None]
     cancelled_reason: Mapped[str] = mapped_column(String(200), default="")
     eml_path: Mapped[str | None] = mapped_column(String(500))
+
+
+class SchedulerRun(db.Model):
+    """One row: when the reminder scheduler last started and finished a run, and what it did (``/healthz``)."""
+
+    __tablename__ = "scheduler_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    queued: Mapped[int] = mapped_column(default=0)
+    sent: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)

@@ -16,6 +16,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from portal import clock
 
 log = logging.getLogger(__name__)
+# An upload's part file untouched this long belongs to a worker that was killed (one still arriving is written to
+# all the while); each run removes them, between server restarts.
+UNFINISHED_UPLOAD_SECONDS = 24 * 60 * 60
 
 
 def run_once(app, now=None):
@@ -23,21 +26,36 @@ def run_once(app, now=None):
 
     Reminders are queued and sent only on working days; notices go out any day."""
     from portal.auth.throttle import forget_old
+    from portal.evidence.storage import remove_unfinished_uploads
     from portal.reminders.outbox import deliver_due
     from portal.reminders.scan import kinds_held_on, scan, sending_day
     from portal.visits.rules import finalise_unanswered
 
     with app.app_context():
-        day = sending_day(now or clock.now())
+        started_at = clock.now()
+        day = sending_day(now or started_at)
         finalise_unanswered(day)
         forget_old(now)
+        remove_unfinished_uploads(app.config, older_than_seconds=UNFINISHED_UPLOAD_SECONDS)
         scanned = scan(now)
         # Without a given time, deliver as of after the scan: what it just queued is due too.
         delivered = deliver_due(now, hold_kinds=kinds_held_on(day))
+        record_run(started_at, clock.now(), queued=scanned["queued"], sent=delivered["sent"], failed=delivered["failed"])
     app.logger.info("Reminders for %s%s: %s queued, %s cancelled; %s sent, %s failed", scanned["day"],
                     "" if scanned["working_day"] else " (not a working day: reminders wait)", scanned["queued"],
                     scanned["cancelled"], delivered["sent"], delivered["failed"])
     return scanned, delivered
+
+
+def record_run(started_at, finished_at, *, queued, sent, failed):
+    """Keep when this run started and finished (one row, for ``/healthz``): a scheduler that stopped shows."""
+    from portal.extensions import db
+    from portal.reminders.models import SchedulerRun
+
+    run = db.session.get(SchedulerRun, 1) or SchedulerRun(id=1)
+    run.started_at, run.finished_at, run.queued, run.sent, run.failed = started_at, finished_at, queued, sent, failed
+    db.session.add(run)
+    db.session.commit()
 
 
 def deliver_notices(app, now=None):
