@@ -77,7 +77,7 @@ def init_app(app):
         from flask import request
         from flask_login import current_user
 
-        if request.endpoint != "static" and current_user.is_authenticated:
+        if request.endpoint not in ("static", "health.healthz") and current_user.is_authenticated:
             school_calendar()
     from portal.meetings.models import Rag
 

@@ -2,17 +2,23 @@
 killed mid-upload): started with the portal's own gunicorn settings, in a process group of its own."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+# Under libfaketime (CI's runs on other days) sleeping and gunicorn's own timers fail: these tests are about
+# processes, not dates, and run in the suite's other runs.
+real_clock_only = pytest.mark.skipif(bool(os.environ.get("FAKETIME")), reason="a real server needs the real clock")
 
 
 def start_gunicorn(environment: dict, workers: int = 1):
@@ -46,3 +52,42 @@ def kill(process) -> None:
     """Kill the master and every worker at once, as a power cut or ``kill -9`` would."""
     os.killpg(process.pid, signal.SIGKILL)
     process.communicate(timeout=30)
+
+
+class ThrowawayPostgreSQL:
+    """A PostgreSQL cluster of the test's own (initdb as the postgres user, on a free port), to stop and start
+    without touching the server other tests use. Needs root and Debian's PostgreSQL server programs."""
+
+    def __init__(self):
+        binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        self.bin = binaries[-1].parent
+        # Not under pytest's temporary folder: the postgres user cannot reach into root's.
+        self.folder, self.port = Path(tempfile.mkdtemp(prefix="portal-postgresql-")), free_port()
+        self._as_postgres(f"chown postgres {self.folder}", root=True)
+        self._as_postgres(f"{self.bin}/initdb -D {self.folder}/data -A trust -U postgres")
+        self.start()
+
+    @staticmethod
+    def available() -> bool:
+        return os.geteuid() == 0 and bool(list(Path("/usr/lib/postgresql").glob("*/bin/initdb")))
+
+    def _as_postgres(self, command, root=False):
+        subprocess.run(command if root else ["su", "postgres", "-c", command], shell=root, check=True,
+                       capture_output=True, timeout=120)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self):
+        self._as_postgres(f"{self.bin}/pg_ctl -D {self.folder}/data -l {self.folder}/log -w -o '-p {self.port} -k {self.folder} "
+                          f"-c listen_addresses=127.0.0.1' start")
+
+    def stop(self):
+        self._as_postgres(f"{self.bin}/pg_ctl -D {self.folder}/data -m fast -w stop")
+
+    def remove(self):
+        """Stop the server if it runs, and remove its files."""
+        subprocess.run(["su", "postgres", "-c", f"{self.bin}/pg_ctl -D {self.folder}/data -m immediate stop"],
+                       capture_output=True, timeout=120)
+        shutil.rmtree(self.folder, ignore_errors=True)

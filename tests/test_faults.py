@@ -1,11 +1,13 @@
 """Faults a real server meets: killed in the middle of an upload (nothing half-written is ever recorded, and the
-unfinished file goes at the next start at the latest)."""
+unfinished file goes at the next start at the latest), several processes writing to SQLite at once, and the
+database restarted under it."""
 
 import re
 import socket
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
@@ -13,9 +15,10 @@ from portal.evidence.models import EvidenceFile
 from portal.evidence.storage import LocalStorage
 from portal.extensions import db
 from tests.conftest import PASSWORD
-from tests.servers import kill, start_gunicorn, stop, wait_until_serving
+from tests.servers import ThrowawayPostgreSQL, kill, real_clock_only, start_gunicorn, stop, wait_until_serving
 from tests.test_evidence import PDF, school  # noqa: F401 - the fixture
 
+pytestmark = real_clock_only
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
@@ -147,3 +150,50 @@ def test_two_web_workers_and_the_scheduler_writing_at_once_never_fail(app, world
         errors = stop(process)
     assert failures == [] and len(statuses) == 6 * 3 * 8 and set(statuses) == {302}
     assert "database is locked" not in errors and '"status":500' not in errors
+
+
+@pytest.mark.skipif(not ThrowawayPostgreSQL.available(), reason="needs root and PostgreSQL's server programs")
+def test_postgresql_restarted_while_the_portal_runs(tmp_path):
+    """Requests while the database is down get the portal's error page; the next ones work (stale connections are
+    noticed by pool pre-ping); a write that was refused left nothing half-done."""
+    from portal import create_app
+    from portal.schools.models import Role, SchoolStar
+    from tests.conftest import World
+
+    database = ThrowawayPostgreSQL()
+    try:
+        portal = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": "k" * 64,
+                             "PASSWORD_HASH_PROFILE": "CHEAPEST", "UPLOAD_FOLDER": str(tmp_path / "uploads")})
+        with portal.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+        school_id = World(portal).school()
+        World(portal).user("head@example.org", roles=[(school_id, Role.HEADTEACHER)])
+        with portal.app_context():
+            db.engine.dispose()
+        process, base = start_gunicorn({"DATABASE_URL": database.url, "SECRET_KEY": "k" * 64,
+                                        "PORTAL_UPLOAD_FOLDER": str(tmp_path / "uploads")})
+        try:
+            assert wait_until_serving(process, base).status_code == 200
+            browser = _signed_in(base, "head@example.org")
+            token = _csrf(browser.get(f"{base}/").text)
+            database.stop()
+            down = browser.get(f"{base}/schools/{school_id}")
+            assert down.status_code == 500 and "Sorry, there is a problem with the service" in down.text
+            refused = browser.post(f"{base}/schools/{school_id}/star", data={"csrf_token": token, "back": "/"},
+                                   allow_redirects=False)
+            assert refused.status_code == 500
+            down_health = browser.get(f"{base}/healthz")
+            assert down_health.status_code == 503
+            database.start()
+            assert browser.get(f"{base}/schools/{school_id}").status_code == 200  # the same session, a new connection
+            assert browser.get(f"{base}/healthz").json()["database"] == "reachable"
+        finally:
+            errors = stop(process)
+        assert "Traceback" in errors  # the failures are in the log, not on the page
+        with portal.app_context():
+            assert db.session.scalars(select(SchoolStar)).all() == []  # the refused write left nothing
+            db.engine.dispose()
+    finally:
+        database.remove()

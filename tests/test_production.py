@@ -8,7 +8,7 @@ import pytest
 from portal import create_app
 from portal.extensions import db
 from portal.production import UnsafeForProduction, data_problems, settings_problems
-from tests.servers import start_gunicorn, stop, wait_until_serving
+from tests.servers import real_clock_only, start_gunicorn, stop, wait_until_serving
 
 SAFE = {"ENV_NAME": "production", "SECRET_KEY": "k" * 64, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://portal@db/portal",
         "SMTP_HOST": "smtp.council.example", "PUBLIC_URL": "https://improvement.council.example", "SCHEDULER_IN_WEB": False}
@@ -68,6 +68,7 @@ def _gunicorn(tmp_path, workers):
                            "PORTAL_UPLOAD_FOLDER": str(tmp_path / "uploads")}, workers)
 
 
+@real_clock_only
 def test_gunicorn_refuses_sqlite_with_several_workers_before_any_starts(tmp_path):
     process, _ = _gunicorn(tmp_path, workers=2)
     try:
@@ -79,6 +80,7 @@ def test_gunicorn_refuses_sqlite_with_several_workers_before_any_starts(tmp_path
     assert "Booting worker" not in errors
 
 
+@real_clock_only
 def test_gunicorn_serves_a_safe_production_portal_and_logs_each_request(tmp_path):
     process, base = _gunicorn(tmp_path, workers=1)
     try:

@@ -47,10 +47,26 @@ def csrf_error(error):
 def _handler(status):
     def handle(error):
         if status == 500:
-            db.session.rollback()
+            _after_a_failure(getattr(error, "original_exception", error))
         return render_error(status)
 
     return handle
+
+
+def _after_a_failure(cause):
+    """Make the error page safe to render: no half-done transaction, and when the database itself is away (being
+    restarted), the page is drawn for a signed-out visitor instead of asking the database who is signed in."""
+    from flask import g
+    from sqlalchemy.exc import DBAPIError
+
+    from portal.extensions import login_manager
+
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        pass
+    if isinstance(cause, DBAPIError):
+        g._login_user = login_manager.anonymous_user()
 
 
 for _status in MESSAGES:
