@@ -44,12 +44,15 @@ def create_app(test_config=None):
     WTFormsHelpers(app)
     security.init_app(app)
     request_log.init_app(app)
+    from portal.auth import sessions
+
+    sessions.init_app(app)
 
     from portal import templating
 
     templating.init_app(app)
 
-    from portal.admin import audit_views, school_views, term_views, user_views  # noqa: F401
+    from portal.admin import audit_views, school_views, session_views, term_views, user_views  # noqa: F401
     from portal.admin import bp as admin_bp
     from portal.comments import bp as plan_comments_bp
     from portal.comments import views as _comment_views  # noqa: F401

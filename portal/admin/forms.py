@@ -195,3 +195,12 @@ class ClosureDayForm(FlaskForm):
     reason = StringField("Reason", widget=GovTextInput(), validators=[Optional(), Length(max=200)],
                          description="For example, LA-wide training day")
     add_closure = SubmitField("Add closure day", widget=GovSubmitInput())
+
+
+class SessionSettingsForm(FlaskForm):
+    idle_minutes = IntegerField(
+        "Sign people out after this many minutes without using the portal", widget=GovTextInput(),
+        description="From 5 to 480. Someone typing into a page stays signed in while they type (with JavaScript on).",
+        validators=[InputRequired(message="Enter how many minutes without use sign a person out"),
+                    NumberRange(min=5, max=480, message="Enter a whole number of minutes from 5 to 480")])
+    save = SubmitField("Save", widget=GovSubmitInput())

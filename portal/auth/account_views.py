@@ -1,11 +1,11 @@
 """Forgotten passwords and invitations: emailed one-use links that let a person set their password."""
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal import audit
 from portal.access import public
-from portal.auth import bp, tokens
+from portal.auth import bp, sessions, tokens
 from portal.auth.account_forms import ForgotPasswordForm, NewPasswordForm
 from portal.auth.models import User
 from portal.auth.rules import change_password, find_user_by_email
@@ -116,7 +116,7 @@ def _set_password_from_link(raw_token: str, purpose: str):
         finally:
             audit.cli_actor.reset(actor)
         db.session.commit()
-        session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME, as after signing in
+        sessions.start()  # as after signing in
         login_user(user)
         flash("Your password has been set. You are now signed in." if invitation
               else "Your password has been changed. You are now signed in.", "success")

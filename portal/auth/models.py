@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String, func
+from sqlalchemy import CheckConstraint, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -50,3 +50,14 @@ class SignInFailure(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+
+
+class SessionSettings(db.Model):
+    """How long a signed-in session may sit unused before it ends: one row, the LA admin's to set."""
+
+    __tablename__ = "session_settings"
+    __audited__ = True
+    __table_args__ = (CheckConstraint("idle_minutes BETWEEN 5 AND 480", name="idle_minutes_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idle_minutes: Mapped[int] = mapped_column(default=30)

@@ -9,7 +9,7 @@ from portal.access import public, signed_in
 from portal.auth import bp
 from portal.auth.forms import SignInForm
 from portal.auth.models import User
-from portal.auth import throttle
+from portal.auth import sessions, throttle
 from portal.auth.rules import authenticate, end_sessions
 from portal.extensions import db, login_manager
 from portal.schools.models import SchoolRole
@@ -70,10 +70,17 @@ def sign_in():
             form.email.errors.append("Enter a correct email address and password")
             return render_template("auth/sign_in.html", form=form), 200
         db.session.commit()
-        session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME (8 hours)
+        sessions.start()  # ends after the LA's idle timeout, or PERMANENT_SESSION_LIFETIME (8 hours) at the latest
         login_user(user)
         return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
     return render_template("auth/sign_in.html", form=form)
+
+
+@bp.route("/session/keep-alive", methods=["POST"])
+@signed_in
+def keep_alive():
+    """Asked now and then by a page someone is typing into, so the idle timeout counts from their last keystroke."""
+    return "", 204
 
 
 @bp.route("/sign-out", methods=["POST"])
