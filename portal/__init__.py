@@ -52,7 +52,7 @@ def create_app(test_config=None):
 
     templating.init_app(app)
 
-    from portal.admin import audit_views, school_views, session_views, term_views, user_views  # noqa: F401
+    from portal.admin import audit_views, school_views, session_views, subject_access_views, term_views, user_views  # noqa: F401,E501
     from portal.admin import bp as admin_bp
     from portal.comments import bp as plan_comments_bp
     from portal.comments import views as _comment_views  # noqa: F401
