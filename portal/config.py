@@ -22,6 +22,8 @@ class Defaults:
     # (see security.HttpsAwareSessionInterface).
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    # However busy, a session ends this long after signing in (checked on the server: portal/auth/sessions.py).
+    SESSION_LIFETIME_HOURS = 8
     WTF_CSRF_TIME_LIMIT = None
     # Per evidence file (checked while streaming); a whole request may carry several files.
     EVIDENCE_MAX_FILE_BYTES = 100 * 1024 * 1024

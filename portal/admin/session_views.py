@@ -11,7 +11,7 @@ from portal.extensions import db
 @bp.route("/sign-in-sessions", methods=["GET", "POST"])
 @la_admin_required
 def sessions():
-    """The LA's idle timeout; the absolute lifetime is the operator's (PERMANENT_SESSION_LIFETIME)."""
+    """The LA's idle timeout; the absolute lifetime is the operator's (SESSION_LIFETIME_HOURS)."""
     form = SessionSettingsForm()
     if not form.is_submitted():
         form.idle_minutes.data = session_settings().idle_minutes
@@ -25,5 +25,4 @@ def sessions():
             flash(f"Saved. People are signed out after {form.idle_minutes.data} minutes without using the portal.",
                   "success")
             return redirect(url_for("admin.sessions"))
-    hours = round(current_app.permanent_session_lifetime.total_seconds() / 3600)
-    return render_template("admin/sessions.html", form=form, lifetime_hours=hours)
+    return render_template("admin/sessions.html", form=form, lifetime_hours=current_app.config["SESSION_LIFETIME_HOURS"])

@@ -1,5 +1,5 @@
 """How long a signed-in session lasts: it ends after the LA's idle timeout without a request (default 30 minutes)
-and, however busy, after an absolute lifetime (``PERMANENT_SESSION_LIFETIME``, 8 hours) from signing in.
+and, however busy, after an absolute lifetime (``SESSION_LIFETIME_HOURS``, 8) from signing in.
 
 Both are checked on the server against the portal's clock at the start of every request, from two times the
 signed session cookie carries, so an old copy of a cookie is no use either. A page someone is typing into keeps
@@ -81,7 +81,7 @@ def _check():
         session["signed_in_at"] = session["seen_at"] = now
         return None
     idle_minutes = session_settings().idle_minutes
-    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    lifetime = current_app.config["SESSION_LIFETIME_HOURS"] * 3600
     reason = why_ended(signed_in_at, seen_at, now, idle_minutes=idle_minutes, lifetime_seconds=lifetime)
     if reason is None:
         if now - seen_at >= SEEN_EVERY_SECONDS:

@@ -70,7 +70,7 @@ def sign_in():
             form.email.errors.append("Enter a correct email address and password")
             return render_template("auth/sign_in.html", form=form), 200
         db.session.commit()
-        sessions.start()  # ends after the LA's idle timeout, or PERMANENT_SESSION_LIFETIME (8 hours) at the latest
+        sessions.start()  # ends after the LA's idle timeout, or SESSION_LIFETIME_HOURS (8) at the latest
         login_user(user)
         return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
     return render_template("auth/sign_in.html", form=form)
