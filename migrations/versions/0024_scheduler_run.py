@@ -20,8 +20,8 @@ def upgrade():
     op.create_table(
         'scheduler_run',
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('started_at', sa.DateTime(), nullable=True),
-        sa.Column('finished_at', sa.DateTime(), nullable=True),
+        sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('queued', sa.Integer(), nullable=False),
         sa.Column('sent', sa.Integer(), nullable=False),
         sa.Column('failed', sa.Integer(), nullable=False),
