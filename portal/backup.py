@@ -218,6 +218,7 @@ def check_restored(database_url, storage, manifest) -> RestoreReport:
     confirmed minutes version against its digest: what the governors confirmed is still exactly what is stored."""
     from sqlalchemy.orm import Session, selectinload
 
+    from portal.documents import stored_sha256
     from portal.minutes.models import MinutesVersion
     from portal.minutes.rules import matches_confirmed
 
@@ -228,14 +229,11 @@ def check_restored(database_url, storage, manifest) -> RestoreReport:
             for table in inspect(session.connection()).get_table_names():
                 report.tables[table] = session.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()
             for key, recorded_sha256 in referenced_files(session).items():
-                if not storage.exists(key):
+                found_sha256 = stored_sha256(key, storage)
+                if found_sha256 is None:
                     report.problems.append(f"Stored file {key} is missing")
                     continue
-                digest = hashlib.sha256()
-                with storage.open(key) as stored:
-                    while chunk := stored.read(CHUNK):
-                        digest.update(chunk)
-                if recorded_sha256 and digest.hexdigest() != recorded_sha256:
+                if recorded_sha256 and found_sha256 != recorded_sha256:
                     report.problems.append(f"Stored file {key} does not match the SHA-256 its record holds")
                 report.files += 1
             confirmed = session.scalars(select(MinutesVersion).where(MinutesVersion.digest.is_not(None))

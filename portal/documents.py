@@ -43,9 +43,10 @@ def store_document(upload) -> StoredDocument | None:
     return StoredDocument(name, stored.key, stored.sha256)
 
 
-def _read_stored(key, copy=None) -> str | None:
-    """Read the stored file in chunks (into ``copy`` if given) and return its SHA-256; None when it is missing."""
-    storage = storage_for(current_app.config)
+def _read_stored(key, copy=None, storage=None) -> str | None:
+    """Read the stored file in chunks (into ``copy`` if given) and return its SHA-256; None when it is missing.
+    ``storage``: this portal's evidence storage unless another is given."""
+    storage = storage or storage_for(current_app.config)
     try:
         if not storage.exists(key):
             return None
@@ -60,9 +61,9 @@ def _read_stored(key, copy=None) -> str | None:
     return digest.hexdigest()
 
 
-def stored_sha256(key) -> str | None:
+def stored_sha256(key, storage=None) -> str | None:
     """The SHA-256 of the document as it is in storage now; None when nothing is stored under ``key``."""
-    return _read_stored(key)
+    return _read_stored(key, storage=storage)
 
 
 def verified_copy(key, sha256) -> BinaryIO | None:

@@ -159,24 +159,31 @@ class LocalStorage(Storage):
     def save(self, stream: BinaryIO, *, max_bytes: int, display_name: str) -> StoredFile:
         meter = _Meter(max_bytes, display_name)
         key = new_key()
-        path = self._path(key)
+
+        def write(out):
+            while chunk := _read_chunk(stream):
+                meter.add(chunk)
+                out.write(chunk)
+            meter.check_not_empty()
+
+        self._write_into_place(key, write)
+        return meter.stored(key)
+
+    def _write_into_place(self, key: str, write) -> None:
+        """``write(out)`` into ``<key>.part``, flushed to disk, then renamed to ``key``; the part goes on any failure."""
         partial = self.part_path(key)
         try:
             with open(partial, "xb") as out:
-                while chunk := _read_chunk(stream):
-                    meter.add(chunk)
-                    out.write(chunk)
-                meter.check_not_empty()
+                write(out)
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(partial, path)
+            os.replace(partial, self._path(key))
         except BaseException:
             try:
                 partial.unlink(missing_ok=True)
             except OSError:
                 pass
             raise
-        return meter.stored(key)
 
     def adopt(self, part, *, max_bytes: int, display_name: str) -> StoredFile:
         """Keep an upload already written here as ``<key>.part`` while the request was parsed (a
@@ -224,16 +231,7 @@ class LocalStorage(Storage):
         return removed
 
     def put(self, key: str, stream: BinaryIO) -> None:
-        partial = self.part_path(key)
-        try:
-            with open(partial, "xb") as out:
-                shutil.copyfileobj(stream, out, CHUNK_SIZE)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(partial, self._path(key))
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+        self._write_into_place(key, lambda out: shutil.copyfileobj(stream, out, CHUNK_SIZE))
 
 
 class _MeteredReader(io.RawIOBase):
