@@ -103,6 +103,8 @@ def create_app(test_config=None):
     from portal.support import review_views as _support_review_views  # noqa: F401
     from portal.health import bp as health_bp
     from portal.health import views as _health_views  # noqa: F401
+    from portal.retention import bp as retention_bp
+    from portal.retention import views as _retention_views  # noqa: F401
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -127,6 +129,7 @@ def create_app(test_config=None):
     app.register_blueprint(exit_criteria_bp)
     app.register_blueprint(support_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(retention_bp)
 
     from portal import cli
 
@@ -175,6 +178,7 @@ def _import_models():
     from portal.categories import guard as _categories_guard  # noqa: F401
     from portal.intervention import models as _intervention  # noqa: F401
     from portal.exit import models as _exit  # noqa: F401
+    from portal.retention import models as _retention  # noqa: F401
 
 
 def _migrations_folder():

@@ -55,18 +55,23 @@ def sha256_of(path: Path) -> str:
 
 
 def referenced_files(session):
-    """{storage key: SHA-256 recorded when it was kept} of every file a record refers to."""
+    """{storage key: SHA-256 recorded when it was kept} of every file a record refers to and still keeps (not those
+    removed under retention)."""
     from portal.evidence.models import EvidenceFile
     from portal.meetings.models import ReviewMeeting
     from portal.minutes.models import MinutesVersion
+    from portal.retention.models import RemovedFile
 
-    files = dict(session.execute(select(EvidenceFile.storage_key, EvidenceFile.sha256)).all())
+    files = dict(session.execute(select(EvidenceFile.storage_key, EvidenceFile.sha256)
+                                 .where(EvidenceFile.removed_at.is_(None))).all())
     for key, sha256 in session.execute(select(ReviewMeeting.agenda_document_key, ReviewMeeting.agenda_document_sha256)
                                        .where(ReviewMeeting.agenda_document_key.is_not(None))):
         files[key] = sha256
     for key, sha256 in session.execute(select(MinutesVersion.document_key, MinutesVersion.document_sha256)
                                        .where(MinutesVersion.document_key.is_not(None))):
         files[key] = sha256
+    for key in session.scalars(select(RemovedFile.storage_key)):
+        files.pop(key, None)
     return files
 
 

@@ -16,6 +16,7 @@ def init_app(app):
     app.cli.add_command(scheduler)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
+    app.cli.add_command(retention)
 
 
 @click.command("create-admin")
@@ -153,3 +154,33 @@ def restore(folder):
     if report.problems:
         raise click.ClickException("The restored data has problems:\n" + "\n".join(f"- {p}" for p in report.problems))
     click.echo("Every file matches its SHA-256 and every confirmed record its digest.")
+
+
+@click.command("retention")
+@click.option("--dry-run", is_flag=True, help="List what would be removed and why; remove nothing.")
+@with_appcontext
+def retention(dry_run):
+    """Remove stored files the LA's retention periods no longer keep (the records stay, marked removed)."""
+    from portal import clock
+    from portal.evidence.storage import human_size, storage_for
+    from portal.retention import rules
+
+    audit.cli_actor.set("cli:retention")
+    today = clock.today()
+    saved = rules.settings()
+    periods = saved or rules.settings_or_defaults()
+    due = rules.files_due(today, periods)
+    for file in due:
+        click.echo(f"{file.school_name} | {file.belonged_to_label} | {file.display_name} | {file.reason}")
+    size = human_size(sum(file.size or 0 for file in due))
+    if dry_run:
+        click.echo(f"Dry run: {len(due)} files ({size}) would be removed; nothing was removed.")
+        if saved is None:
+            click.echo(f"The LA has not set its retention periods yet; this used the defaults ({rules.DEFAULT_YEARS} years).")
+        return
+    if saved is None:
+        raise click.ClickException("Nothing was removed: an LA admin must first set the retention periods "
+                                   "(Users > Retention of files). Try --dry-run to see what the defaults would remove.")
+    removed = rules.remove(due, storage_for(current_app.config), today)
+    click.echo(f"Removed {removed['files']} files ({human_size(removed['bytes'])}); each is recorded as removed, "
+               "with its name, size, SHA-256 and reason.")

@@ -1,6 +1,6 @@
 """Template globals and filters shared by every blueprint."""
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 
@@ -10,11 +10,14 @@ from portal.clock import as_london
 
 
 def govuk_date(value):
-    """25 November 2026: the GOV.UK date style (from a date, or an ISO date kept in a JSON record)."""
+    """25 November 2026: the GOV.UK date style (from a date, a stored time read as London's day, or an ISO date
+    kept in a JSON record)."""
     if not value:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value)
+    elif isinstance(value, datetime):
+        value = as_london(value)
     return f"{value.day} {value:%B %Y}"
 
 

@@ -19,6 +19,7 @@ EXPECTED = {
     "auth.sign_in": "public",
     "auth.keep_alive": "signed_in",
     "admin.sessions": "la_admin",
+    "retention.settings": "la_admin",
     "admin.subject_access": "la_admin",
     "admin.anonymise_user": "la_admin",
     "health.healthz": "public",

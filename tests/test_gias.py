@@ -2,10 +2,12 @@
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.schools.gias import GiasImportError, import_schools
@@ -78,6 +80,22 @@ def test_reimport_updates_rather_than_duplicates(ctx):
     closed = db.session.scalar(select(School).where(School.urn == 109061))
     assert closed.status == "Closed" and closed.active is False
     assert result.updated == [109215] and result.closed == [109061] and result.unchanged == 1
+
+
+def test_a_closed_school_keeps_the_day_it_closed(ctx):
+    """Retention counts from it: GIAS's CloseDate when the extract has it, else the import that found it closed."""
+    import_schools(gias_file(GOOD), "870")
+    db.session.commit()
+    rows = [dict(r) for r in GOOD]
+    rows[0]["EstablishmentStatus (name)"] = rows[1]["EstablishmentStatus (name)"] = "Closed"
+    rows[0]["CloseDate"], rows[1]["CloseDate"] = "31-08-2026", ""
+    import_schools(gias_file(rows, header=HEADER + ["CloseDate"]), "870")
+    db.session.commit()
+    closed_on = dict(db.session.execute(select(School.urn, School.closed_on)).all())
+    assert closed_on == {109061: date(2026, 8, 31), 109215: clock.today(), 109387: None}
+    import_schools(gias_file(GOOD), "870")  # open again
+    db.session.commit()
+    assert db.session.scalar(select(School.closed_on).where(School.urn == 109061)) is None
 
 
 def test_utf8_copy_is_accepted(ctx):

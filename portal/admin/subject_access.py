@@ -79,14 +79,16 @@ def subject_access_zip(user, storage, out) -> dict:
     from portal.evidence.models import EvidenceFile
 
     held = held_about(user)
-    uploads = db.session.scalars(select(EvidenceFile).where(EvidenceFile.uploaded_by_id == user.id)
+    uploads = db.session.scalars(select(EvidenceFile).where(EvidenceFile.uploaded_by_id == user.id,
+                                                            EvidenceFile.removed_at.is_(None))
                                  .order_by(EvidenceFile.id)).all()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", (
             f"Everything the school improvement portal held about {user.name} <{user.email}> on "
             f"{clock.now().astimezone(clock.LONDON):%d %B %Y at %H:%M} (UK time).\n\n"
             "Each JSON file holds the rows of one table of the portal's database that refer to this person, "
-            "column by column. files/ holds the files they uploaded, named by the evidence_file row's id.\n"))
+            "column by column. files/ holds the files they uploaded, named by the evidence_file row's id; a file removed "
+            "under the council's retention rules is not there (its evidence_file row says when it was removed).\n"))
         for name, rows in held.items():
             archive.writestr(name, json.dumps(rows, indent=1, ensure_ascii=False, sort_keys=True))
         for upload in uploads:

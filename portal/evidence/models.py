@@ -128,6 +128,8 @@ class EvidenceFile(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     mime_type: Mapped[str] = mapped_column(String(120))
     kind_label: Mapped[str] = mapped_column(String(80), default="")
+    # The bytes were removed under the LA's retention rules (portal.retention): the row stays, as the record.
+    removed_at: Mapped[datetime | None]
 
     version = relationship("EvidenceVersion", back_populates="files")
 

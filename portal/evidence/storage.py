@@ -128,7 +128,8 @@ class Storage(ABC):
 
     @abstractmethod
     def delete(self, key: str) -> None:
-        """Remove the file under ``key`` (nothing happens when there is none). Only for files not yet on any record."""
+        """Remove the file under ``key`` (nothing happens when there is none). Only for files no record names, or
+        once the record says the file was removed (``portal.retention``)."""
 
     @abstractmethod
     def put(self, key: str, stream: BinaryIO) -> None:

@@ -14,6 +14,7 @@ from portal.evidence.streamed import keeps_uploaded_files, store_upload
 from portal.extensions import db, htmx
 from portal.notices import events as notices
 from portal.meetings.rules import deadlines_for
+from portal.retention.rules import removed_page
 from portal.terms.rules import deadline_settings
 
 
@@ -206,6 +207,8 @@ def download(school, item_id, file_id):
     evidence_file = db.session.get(EvidenceFile, file_id)
     if evidence_file is None or evidence_file.version is None or evidence_file.version.item_id != item.id:
         abort(404)
+    if evidence_file.removed_at:
+        return removed_page(evidence_file.storage_key, evidence_file.display_name)
     response = send_file(storage_for(current_app.config).open(evidence_file.storage_key), mimetype=evidence_file.mime_type,
                          as_attachment=True, download_name=evidence_file.display_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"

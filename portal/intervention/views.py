@@ -15,6 +15,7 @@ from portal.evidence.streamed import keeps_uploaded_files
 from portal.evidence.views import refusals_on, store_uploads
 from portal.extensions import db
 from portal.intervention import bp, notify, rules
+from portal.retention.rules import removed_page
 from portal.intervention.forms import DocumentsForm, NewStepForm, ResponseForm, StepForm
 
 
@@ -156,6 +157,8 @@ def remove_document(school, step_id, document_id):
     stored = db.session.get(EvidenceFile, document_id)
     if stored is None or stored.intervention_step_id != step.id:
         abort(404)
+    if stored.removed_at:
+        return removed_page(stored.storage_key, stored.display_name)
     name = stored.display_name
     key = rules.remove_document(step, stored)
     db.session.commit()

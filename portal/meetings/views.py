@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portal.access import may_run_reviews, school_access
 from portal.documents import send_document, store_document
+from portal.retention.rules import removed_page
 from portal.evidence.files import FileRefused
 from portal.errors_domain import RuleBroken, attach_to_form, rule_for
 from portal.evidence.streamed import keeps_uploaded_files
@@ -230,4 +231,4 @@ def agenda_document(school, meeting_id):
     meeting = meeting_or_404(school, meeting_id)
     if not meeting.agenda_document_key:
         abort(404)
-    return send_document(meeting.agenda_document_key, meeting.agenda_document_name)
+    return removed_page(meeting.agenda_document_key, meeting.agenda_document_name) or send_document(meeting.agenda_document_key, meeting.agenda_document_name)

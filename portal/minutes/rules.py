@@ -4,6 +4,7 @@ correct by a new version, record the full governing body date, and track actions
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import exists, literal, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -83,6 +84,8 @@ class RecordCheck:
     digest_matches: bool | None
     document_matches: bool | None
     found_document_sha256: str | None = None
+    # When the document was removed under the LA's retention rules (then it is not compared: it is known gone).
+    document_removed_at: datetime | None = None
 
     @property
     def intact(self) -> bool:
@@ -94,16 +97,18 @@ class RecordCheck:
         return self.digest_matches is True and self.document_matches is not False
 
 
-def check_record(version, stored_document_sha256) -> RecordCheck:
+def check_record(version, stored_document_sha256, *, removed_at=None) -> RecordCheck:
     """Compare the stored minutes with their digest, and the stored file with its recorded SHA-256.
 
     ``stored_document_sha256``: the SHA-256 of the file in storage now (None when it is missing); ignored when
-    no document is attached."""
+    no document is attached. ``removed_at``: when the document was removed under retention, if it was: a file
+    removed on purpose, and recorded as such, is not a mismatch."""
     document_matches = None
-    if version.document_key:
+    if version.document_key and removed_at is None:
         document_matches = stored_document_sha256 is not None and stored_document_sha256 == version.document_sha256
     return RecordCheck(matches_confirmed(version), document_matches,
-                       stored_document_sha256 if version.document_key else None)
+                       stored_document_sha256 if version.document_key else None,
+                       removed_at if version.document_key else None)
 
 
 def confirmer_for(meeting):

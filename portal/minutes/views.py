@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.access import may_record_governance, may_write_minutes, school_access
 from portal.errors_domain import RuleBroken, attach_to_form
 from portal.documents import send_verified_document, stored_sha256, store_document
+from portal.retention.rules import removal_of, removed_page
 from portal.evidence.files import FileRefused
 from portal.evidence.streamed import keeps_uploaded_files
 from portal.extensions import db
@@ -47,7 +48,8 @@ def _checked(version, shown_on):
 
     Anything that no longer matches goes in the audit log; the page shows a warning."""
     found = stored_sha256(version.document_key) if version.document_key else None
-    check = rules.check_record(version, found)
+    removal = removal_of(version.document_key) if version.document_key and found is None else None
+    check = rules.check_record(version, found, removed_at=removal.removed_at if removal else None)
     if not check.intact:
         user_id, actor = _actor()
         guard.record_mismatch(db.engine, version, check, shown_on=shown_on, user_id=user_id, actor=actor)
@@ -324,6 +326,9 @@ def document(school, meeting_id, version_id):
     response = send_verified_document(version.document_key, version.document_name, version.document_sha256)
     if response is not None:
         return response
+    removed = removed_page(version.document_key, version.document_name)
+    if removed is not None:
+        return removed
     # Never serve a file that is not the one attached (and, once confirmed, the one confirmed).
     user_id, actor = _actor()
     check = rules.check_record(version, stored_sha256(version.document_key))

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, clock
 from portal.extensions import db
 from portal.schools.models import LocalAuthority, School
 
@@ -35,6 +35,8 @@ SIXTH_FORM_COLUMN = "OfficialSixthForm (name)"
 SIXTH_FORM_VALUES = {"Has a sixth form": True, "Does not have a sixth form": False}
 # The statutory age range, read when present; blank leaves it unknown. A junior school is 7 to 11.
 AGE_COLUMNS = {"StatutoryLowAge": "statutory_low_age", "StatutoryHighAge": "statutory_high_age"}
+# When a closed school closed, read when present: the LA's retention of its records counts from that day.
+CLOSE_DATE_COLUMN = "CloseDate"
 OPEN_STATUSES = {"Open", "Open, but proposed to close"}
 CLOSED_STATUSES = {"Closed"}
 
@@ -62,6 +64,7 @@ class GiasSchool:
     has_sixth_form: bool | None = None
     statutory_low_age: int | None = None
     statutory_high_age: int | None = None
+    closed_on: date | None = None
 
 
 @dataclass
@@ -132,7 +135,7 @@ def parse(raw: bytes, la_code: str):
             "The file is missing the column" + ("s " if len(missing) > 1 else " ") + ", ".join(missing)
             + ". Upload an establishment CSV from GIAS", 1
         )
-    optional = [SIXTH_FORM_COLUMN, *AGE_COLUMNS]
+    optional = [SIXTH_FORM_COLUMN, *AGE_COLUMNS, CLOSE_DATE_COLUMN]
     position = {column: header.index(column) for column in REQUIRED_COLUMNS + optional if column in header}
     schools, not_open, seen = [], 0, {}
     line = 1
@@ -171,6 +174,7 @@ def parse(raw: bytes, la_code: str):
                     head_name=" ".join(part for part in (row["HeadFirstName"], row["HeadLastName"]) if part),
                     has_sixth_form=SIXTH_FORM_VALUES.get(row.get(SIXTH_FORM_COLUMN, "")),
                     **{name: _age(row, column, line) for column, name in AGE_COLUMNS.items()},
+                    closed_on=_date(row.get(CLOSE_DATE_COLUMN, ""), CLOSE_DATE_COLUMN, line),
                 )
             )
     except csv.Error as error:
@@ -178,6 +182,11 @@ def parse(raw: bytes, la_code: str):
     if not schools and not not_open:
         raise GiasImportError(f"There are no establishments with LA code {la_code} in this file")
     return schools, not_open
+
+
+def _closed_on(school: School, row: GiasSchool) -> date:
+    """The day a closed school closed: GIAS's CloseDate, else the day an import first found it closed."""
+    return row.closed_on or school.closed_on or clock.today()
 
 
 def import_schools(raw: bytes, la_code: str) -> ImportResult:
@@ -218,6 +227,7 @@ def import_schools(raw: bytes, la_code: str) -> ImportResult:
         changed = any(getattr(school, key) != value for key, value in values.items())
         for key, value in values.items():
             setattr(school, key, value)
+        school.closed_on = None if is_open else _closed_on(school, row)
         if row.urn in result.created:
             continue
         if not is_open and changed:

@@ -91,6 +91,8 @@ class School(db.Model):
     statutory_low_age: Mapped[int | None]
     statutory_high_age: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # The day it closed (GIAS CloseDate, else the import that found it closed): retention counts from here.
+    closed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now, server_default=func.now())
 

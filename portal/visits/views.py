@@ -12,6 +12,7 @@ from portal.evidence.streamed import keeps_uploaded_files
 from portal.evidence.views import refusals_on, store_uploads
 from portal.extensions import db
 from portal.pdf import pdf_response
+from portal.retention.rules import removed_page
 from portal import clock
 from portal.templating import govuk_date
 from portal.terms.rules import deadline_settings
@@ -325,6 +326,8 @@ def download(school, visit_id, file_id):
     stored = db.session.get(EvidenceFile, file_id)
     if stored is None or stored.visit_id != visit.id or not may_read_notes(current_user, school, visit):
         abort(404)
+    if stored.removed_at:
+        return removed_page(stored.storage_key, stored.display_name)
     response = send_file(storage_for(current_app.config).open(stored.storage_key), mimetype=stored.mime_type, as_attachment=True,
                          download_name=stored.display_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
