@@ -21,6 +21,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	scripts/ensure-pdf-libs
 	scripts/ensure-chromium
+	scripts/ensure-nginx
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The benchmark (issue 21): about half an hour; results in bench/results/. BENCH_ARGS=--quick for a smoke run.
@@ -45,3 +46,8 @@ $(VENV)/.installed-test: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(VENV)/.installed $@
+
+# A web-vulnerability scan (wapiti) of a throwaway portal on loopback, as each demo role: scan/results/summary.md.
+.PHONY: scan
+scan:
+	scan/run $(SCAN_ARGS)

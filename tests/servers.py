@@ -2,6 +2,7 @@
 killed mid-upload): started with the portal's own gunicorn settings, in a process group of its own."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -13,12 +14,33 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import free_port
+from tests.conftest import PASSWORD, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 # Under libfaketime (CI's runs on other days) sleeping and gunicorn's own timers fail: these tests are about
 # processes, not dates, and run in the suite's other runs.
 real_clock_only = pytest.mark.skipif(bool(os.environ.get("FAKETIME")), reason="a real server needs the real clock")
+
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(page: str) -> str:
+    found = CSRF.search(page)
+    assert found, "no CSRF token on the page"
+    return found.group(1) or found.group(2)
+
+
+def signed_in(base: str, email: str, **request_options) -> requests.Session:
+    """A session signed in through the real form, sending the Referer a browser sends (checked over HTTPS)."""
+    browser = requests.Session()
+    browser.trust_env = False  # else a CA bundle named in the environment overrides ``verify``; loopback needs no proxy
+    browser.verify = request_options.get("verify", True)
+    token = csrf_token(browser.get(f"{base}/sign-in").text)
+    response = browser.post(f"{base}/sign-in", data={"csrf_token": token, "email": email, "password": PASSWORD},
+                            headers={"Referer": f"{base}/sign-in"}, allow_redirects=False)
+    assert response.status_code == 302, f"sign-in failed: {response.status_code}"
+    return browser
 
 
 def start_gunicorn(environment: dict, workers: int = 1):

@@ -15,12 +15,13 @@ from portal.auth.models import User
 from portal.backup import BackupError, read_manifest
 from portal.evidence.models import EvidenceFile
 from portal.evidence.rules import keep_uploaded_file
-from portal.evidence.storage import storage_for
+from portal.evidence.storage import S3Storage, storage_for
 from portal.extensions import db
 from portal.meetings import rules as meeting_rules
 from portal.minutes import rules as minutes_rules
 from portal.minutes.models import MinutesVersion
 from portal.schools.models import School
+from tests.test_evidence_s3 import s3_endpoint  # noqa: F401 - the fixture
 from tests.test_minutes import _written, meeting  # noqa: F401 - the fixture
 
 PDF = SimpleNamespace(mime_type="application/pdf", label="PDF")
@@ -48,9 +49,9 @@ def _confirmed_with_document(app, meeting):
         return version.digest
 
 
-@pytest.fixture
-def empty_instance(app, tmp_path):
-    """An app on an empty database (a new PostgreSQL database when the suite runs on PostgreSQL) and empty storage."""
+def _empty_instance(app, tmp_path, **storage_config):
+    """An app on an empty database (a new PostgreSQL database when the suite runs on PostgreSQL) and the storage
+    ``storage_config`` chooses (by default an empty folder)."""
     source = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     drop = None
     if source.get_backend_name() == "postgresql":
@@ -67,13 +68,26 @@ def empty_instance(app, tmp_path):
             server.dispose()
     else:
         url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-    restored = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp_path / "restored-uploads")})
+    restored = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp_path / "restored-uploads"),
+                           **storage_config})
     yield restored
     with restored.app_context():
         db.session.remove()
         db.engine.dispose()
     if drop is not None:
         drop()
+
+
+@pytest.fixture
+def empty_instance(app, tmp_path):
+    yield from _empty_instance(app, tmp_path)
+
+
+@pytest.fixture
+def empty_s3_instance(app, tmp_path, s3_endpoint):
+    """As ``empty_instance``, with evidence in an S3 bucket (moto's server on loopback)."""
+    yield from _empty_instance(app, tmp_path, EVIDENCE_STORAGE="s3", S3_BUCKET="evidence", S3_ENDPOINT_URL=s3_endpoint,
+                               S3_REGION="eu-west-2", S3_ACCESS_KEY_ID="test", S3_SECRET_ACCESS_KEY="test")
 
 
 def test_a_backup_taken_during_writes_restores_every_record_file_and_digest(app, meeting, empty_instance, tmp_path):
@@ -130,6 +144,25 @@ def test_a_damaged_backup_is_refused_before_anything_is_restored(app, meeting, e
         from sqlalchemy import inspect
 
         assert inspect(db.engine).get_table_names() == []  # nothing restored
+
+
+def test_moving_to_s3_is_a_backup_restored_with_the_s3_settings(app, meeting, empty_s3_instance, tmp_path):
+    """The production walkthrough's way from the embedded default (files in instance/) to an S3 bucket."""
+    digest = _confirmed_with_document(app, meeting)
+    _keep_file(app, meeting["school"], b"%PDF-1.4 evidence")
+    assert app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup")]).exit_code == 0
+    restored = empty_s3_instance.test_cli_runner().invoke(args=["restore", str(tmp_path / "backup")])
+    assert restored.exit_code == 0, restored.output
+    assert "Every file matches its SHA-256 and every confirmed record its digest." in restored.output
+    with empty_s3_instance.app_context():
+        storage = storage_for(empty_s3_instance.config)
+        assert isinstance(storage, S3Storage)
+        (version,) = db.session.scalars(select(MinutesVersion)).all()
+        assert version.digest == digest
+        with storage.open(version.document_key) as document:
+            assert document.read() == b"%PDF-1.4 signed minutes"
+        assert {evidence_file.storage_key for evidence_file in db.session.scalars(select(EvidenceFile))} <= {
+            obj["Key"] for obj in storage.client.list_objects_v2(Bucket="evidence")["Contents"]}
 
 
 def test_restore_refuses_a_database_that_is_not_empty(app, meeting, tmp_path):

@@ -2,39 +2,21 @@
 unfinished file goes at the next start at the latest), several processes writing to SQLite at once, and the
 database restarted under it."""
 
-import re
 import socket
 import time
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from portal.evidence.models import EvidenceFile
 from portal.evidence.storage import LocalStorage
 from portal.extensions import db
-from tests.conftest import PASSWORD
-from tests.servers import ThrowawayPostgreSQL, kill, real_clock_only, start_gunicorn, stop, wait_until_serving
+from tests.servers import (ThrowawayPostgreSQL, csrf_token, kill, real_clock_only, signed_in, start_gunicorn, stop,
+                           wait_until_serving)
 from tests.test_evidence import PDF, school  # noqa: F401 - the fixture
 
 pytestmark = real_clock_only
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-def _csrf(page: str) -> str:
-    found = CSRF.search(page)
-    assert found, "no CSRF token on the page"
-    return found.group(1) or found.group(2)
-
-
-def _signed_in(base: str, email: str) -> requests.Session:
-    browser = requests.Session()
-    token = _csrf(browser.get(f"{base}/sign-in").text)
-    response = browser.post(f"{base}/sign-in", data={"csrf_token": token, "email": email, "password": PASSWORD},
-                            allow_redirects=False)
-    assert response.status_code == 302, "sign-in failed"
-    return browser
 
 
 def _parts(folder) -> list[Path]:
@@ -49,9 +31,9 @@ def test_a_server_killed_mid_upload_records_nothing_and_its_unfinished_file_goes
     process, base = start_gunicorn(environment)
     try:
         assert wait_until_serving(process, base).status_code == 200
-        browser = _signed_in(base, "head@example.org")
+        browser = signed_in(base, "head@example.org")
         form = f"/schools/{school['id']}/evidence/new"
-        token = _csrf(browser.get(f"{base}{form}").text)
+        token = csrf_token(browser.get(f"{base}{form}").text)
         boundary = "killed-mid-upload"
         head = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
                 f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nYear 6 reading\r\n'
@@ -119,8 +101,8 @@ def test_two_web_workers_and_the_scheduler_writing_at_once_never_fail(app, world
     def person(number):
         try:
             for _ in range(3):
-                browser = _signed_in(base, f"governor{number}@example.org")
-                token = _csrf(browser.get(f"{base}/").text)
+                browser = signed_in(base, f"governor{number}@example.org")
+                token = csrf_token(browser.get(f"{base}/").text)
                 for _ in range(8):
                     response = browser.post(f"{base}/schools/{school['id']}/star", data={"csrf_token": token, "back": "/"},
                                             allow_redirects=False)
@@ -176,8 +158,8 @@ def test_postgresql_restarted_while_the_portal_runs(tmp_path):
                                         "PORTAL_UPLOAD_FOLDER": str(tmp_path / "uploads")})
         try:
             assert wait_until_serving(process, base).status_code == 200
-            browser = _signed_in(base, "head@example.org")
-            token = _csrf(browser.get(f"{base}/").text)
+            browser = signed_in(base, "head@example.org")
+            token = csrf_token(browser.get(f"{base}/").text)
             database.stop()
             down = browser.get(f"{base}/schools/{school_id}")
             assert down.status_code == 500 and "Sorry, there is a problem with the service" in down.text
