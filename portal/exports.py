@@ -10,6 +10,7 @@ import re
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from portal import clock
 
@@ -34,6 +35,12 @@ def _cell(value):
     return value
 
 
+def _xlsx_cell(value):
+    """A cell openpyxl can write: control characters (which a search box can carry) are not allowed in XLSX."""
+    value = _cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def csv_response(title, filters, columns, rows):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -49,10 +56,10 @@ def xlsx_response(title, filters, columns, rows):
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31] or "Export")
     for line in _preamble(title, filters):
-        sheet.append(line)
+        sheet.append([_xlsx_cell(value) for value in line])
     sheet.append(columns)
     for row in rows:
-        sheet.append([_cell(value) for value in row])
+        sheet.append([_xlsx_cell(value) for value in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return Response(buffer.getvalue(), mimetype=XLSX_TYPE,

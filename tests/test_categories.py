@@ -458,3 +458,36 @@ def test_the_moderation_table_pages_keep_the_round(app, client, sign_in, people,
     page = client.get(f"/categories/rounds/{round_id}?sort=name").get_data(as_text=True)
     assert f'href="/categories/rounds/{round_id}?sort=name&amp;page=2"' in page
     assert "Birch Academy" in text_of(client.get(f"/categories/rounds/{round_id}?sort=name&page=2"))
+
+
+def test_a_change_that_lost_a_race_says_so_and_saves_nothing(app, client, sign_in, people):
+    """Two LA admins edit one draft: the other removes a category just before this one's move is written. This one
+    gets a page saying what happened (409), not a server error, and nothing of the move is saved. (The removal runs
+    on the request's own connection, just before its flush: on SQLite a second connection would wait for the lock.)"""
+    from sqlalchemy import delete, event
+    from sqlalchemy.orm import Session
+
+    from portal.categories.models import Category
+
+    with app.app_context():
+        draft = schemes.draft_next_version(build_scheme(use=False).scheme)
+        db.session.commit()
+        draft_id, (first, second, third) = draft.id, [c.id for c in draft.categories]
+
+    removed = []
+
+    def the_other_admin_removes_it_first(session, flush_context, instances):
+        if not removed and any(isinstance(row, Category) for row in session.dirty):
+            removed.append(second)
+            session.connection().execute(delete(Category).where(Category.id == second))
+
+    sign_in("admin@example.org")
+    event.listen(Session, "before_flush", the_other_admin_removes_it_first)
+    try:
+        response = client.post(f"/categories/versions/{draft_id}/categories/{first}/move-1")
+    finally:
+        event.remove(Session, "before_flush", the_other_admin_removes_it_first)
+    assert removed and response.status_code == 409
+    assert "Someone else changed this at the same time" in text_of(response) and "Nothing you just did was saved" in text_of(response)
+    with app.app_context():
+        assert [(c.id, c.position) for c in db.session.get(type(draft), draft_id).categories] == [(first, 1), (second, 2), (third, 3)]

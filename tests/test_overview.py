@@ -204,6 +204,11 @@ def test_the_la_admin_filters_sorts_and_downloads(app, client, sign_in, borough)
     header = values[4]
     assert header[0] == "School" and [row[0] for row in values[5:]] == ["Alder Primary"]
     assert values[5][header.index("Category")] == "3: Concern" and "Agenda" in values[5][header.index("Overdue")]
+    # A control character (which XLSX cannot hold) in a search still downloads, with the character left out.
+    response = client.get("/overview.xlsx?q=Alder%01%1B")
+    values = [row for row in openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)]
+    assert response.status_code == 200 and "Alder" in values[2][0] and "\x01" not in values[2][0]
+    assert [row[0] for row in values[5:]] == []  # the search itself kept the character, so nothing matched
     csv_text = client.get("/overview.csv?phase=Secondary").get_data(as_text=True)
     assert "Filters: Phase: Secondary" in csv_text and "Birch Academy" in csv_text and "Alder Primary" not in csv_text
 

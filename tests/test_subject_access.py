@@ -48,3 +48,19 @@ def test_everything_held_about_a_person_and_nothing_secret(app, client, sign_in,
     with app.app_context():
         entry = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "admin.subject_access"))
         assert entry.record_id == head_id and entry.actor == "admin@example.org" and entry.changes["files"] == 1
+
+
+def test_a_person_who_scheduled_meetings_exports_their_times(app, client, sign_in, world, meeting):
+    """A meeting's start and end are times of day: they go into the JSON as text like every other value."""
+    adviser_id = meeting["people"]["adviser"]
+    world.user("admin@example.org", is_la_admin=True)
+    with app.app_context():
+        from portal.meetings.models import ReviewMeeting
+
+        db.session.get(ReviewMeeting, meeting["id"]).created_by_id = adviser_id
+        db.session.commit()
+    sign_in("admin@example.org")
+    response = client.post(f"/admin/users/{adviser_id}/subject-access")
+    assert response.status_code == 200
+    (held,) = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("review_meeting.json"))
+    assert held["starts_at"] == "16:00:00" and held["ends_at"] == "17:00:00" and held["meets_on"] == "2026-10-14"

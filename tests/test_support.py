@@ -158,6 +158,13 @@ def test_copying_a_ready_made_template_keeps_its_activities(ctx):
     assert all(isinstance(a.cost_pence, int) for a in first.activities)
 
 
+def test_every_ready_made_template_can_be_copied(ctx):
+    for number, data in rules.ready_made_templates():
+        copied = rules.copy_ready_made(data)
+        db.session.flush()
+        assert [a.what for a in copied.activities] == [a["what"] for a in data["activities"]], number
+
+
 # --- pages -------------------------------------------------------------------------------------
 
 def test_la_admin_copies_a_ready_made_template_and_applies_it(app, client, sign_in, school):

@@ -8,7 +8,7 @@ of one-use tokens are never exported."""
 
 import json
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 
@@ -34,7 +34,7 @@ def tables_about_people():
 
 
 def _plain(value):
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value

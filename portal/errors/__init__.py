@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.minutes.guard import MinutesLocked
@@ -35,6 +36,16 @@ def minutes_locked(refusal):
     record_refusal(db.engine, refusal, getattr(user, "id", None), getattr(user, "email", "system"))
     title = "These minutes cannot be changed"
     advice = "Minutes that have been circulated or confirmed never change. Start a correction: it becomes a new version."
+    return render_template("errors/error.html", title=title, advice=advice, status=409), 409
+
+
+@bp.app_errorhandler(StaleDataError)
+def changed_meanwhile(error):
+    """Two people (or two tabs) changed the same thing at once, and the other change landed first: say so, save
+    nothing of this one, and let the person look again rather than showing a server error."""
+    db.session.rollback()
+    title = "Someone else changed this at the same time"
+    advice = "Nothing you just did was saved. Go back, reload the page to see the latest version, and try again."
     return render_template("errors/error.html", title=title, advice=advice, status=409), 409
 
 

@@ -59,7 +59,12 @@ def copy_ready_made(number):
     data = dict(rules.ready_made_templates()).get(number)
     if data is None:
         abort(404)
-    template = rules.copy_ready_made(data)
+    try:
+        template = rules.copy_ready_made(data)
+    except RuleBroken as problem:
+        db.session.rollback()
+        flash(f"{data['name']} could not be copied: {problem.message}.", "error")
+        return redirect(url_for("support.templates"))
     db.session.commit()
     flash(f"{template.name} copied: it is yours to change.", "success")
     return redirect(url_for("support.template_show", template_id=template.id))
