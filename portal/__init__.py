@@ -61,6 +61,7 @@ def create_app(test_config=None):
     from portal.auth import bp as auth_bp
     from portal.auth import account_views as _account_views  # noqa: F401
     from portal.auth import views as _auth_views  # noqa: F401
+    from portal.auth import two_factor_views as _two_factor_views  # noqa: F401
     from portal.errors import bp as errors_bp
     from portal.evidence import bp as evidence_bp
     from portal.evidence import views as _evidence_views  # noqa: F401

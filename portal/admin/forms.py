@@ -203,4 +203,8 @@ class SessionSettingsForm(FlaskForm):
         description="From 5 to 480. Someone typing into a page stays signed in while they type (with JavaScript on).",
         validators=[InputRequired(message="Enter how many minutes without use sign a person out"),
                     NumberRange(min=5, max=480, message="Enter a whole number of minutes from 5 to 480")])
+    two_factor_for_staff = BooleanField(
+        "Require two-factor authentication for LA admins and advisers", widget=GovCheckboxInput(),
+        description="They set up an authenticator app at their next sign-in, and cannot turn it off. Anyone else may "
+                    "turn it on from their profile.")
     save = SubmitField("Save", widget=GovSubmitInput())

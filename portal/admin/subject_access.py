@@ -18,7 +18,7 @@ from portal import clock
 from portal.extensions import db
 
 # Columns never exported, whoever asks: they prove nothing to the person and would help an attacker.
-SECRET_COLUMNS = {"password_hash", "token_hash", "session_generation"}
+SECRET_COLUMNS = {"password_hash", "token_hash", "session_generation", "secret", "code_hash"}
 CHUNK = 1024 * 1024
 
 

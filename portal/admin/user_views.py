@@ -7,6 +7,7 @@ from portal.access import la_admin_required
 from portal.admin import bp
 from portal.admin.forms import RoleForm, UserForm
 from portal.admin.rules import add_role, remove_role, save_user, set_active
+from portal.auth import two_factor
 from portal.auth.account_views import send_invitation
 from portal.auth.models import User
 from portal.errors_domain import RuleBroken, attach_to_form
@@ -64,7 +65,8 @@ def user_new():
 
 
 def _render_edit(user, form, role_form):
-    return render_template("admin/user_form.html", form=form, user=user, role_form=role_form)
+    return render_template("admin/user_form.html", form=form, user=user, role_form=role_form,
+                           two_factor_on=two_factor.is_on(user))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -133,6 +135,22 @@ def user_invite(user_id):
 @la_admin_required
 def user_deactivate(user_id):
     return _set_active(user_id, False)
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@la_admin_required
+def user_two_factor_reset(user_id):
+    """A lost phone and no recovery codes: the person signs in with their password and sets up their app again."""
+    user = _user_or_404(user_id)
+    if not two_factor.is_on(user):
+        flash(f"{user.name} does not use two-factor authentication: there is nothing to reset.", "important")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    two_factor.reset(user)
+    db.session.commit()
+    flash(f"Two-factor authentication reset for {user.name}. They set it up again"
+          + (" when they next sign in." if two_factor.is_required(user) else " from their profile if they want it."),
+          "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])

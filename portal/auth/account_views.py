@@ -1,11 +1,11 @@
 """Forgotten passwords and invitations: emailed one-use links that let a person set their password."""
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from portal import audit
 from portal.access import public
-from portal.auth import bp, sessions, tokens
+from portal.auth import bp, signing_in, tokens
 from portal.auth.account_forms import ForgotPasswordForm, NewPasswordForm
 from portal.auth.models import User
 from portal.auth.rules import change_password, find_user_by_email
@@ -116,10 +116,8 @@ def _set_password_from_link(raw_token: str, purpose: str):
         finally:
             audit.cli_actor.reset(actor)
         db.session.commit()
-        sessions.start()  # as after signing in
-        login_user(user)
-        flash("Your password has been set. You are now signed in." if invitation
-              else "Your password has been changed. You are now signed in.", "success")
-        return redirect(url_for("home.index"))
+        flash("Your password has been set." if invitation else "Your password has been changed.", "success")
+        # As after signing in with a password: the second factor is still asked for, where the person has one.
+        return signing_in.after_first_factor(user, "emailed link")
     template = "auth/set_password.html" if invitation else "auth/reset_password.html"
     return render_template(template, form=form, user=user)

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String, func
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -61,3 +61,35 @@ class SessionSettings(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idle_minutes: Mapped[int] = mapped_column(default=30)
+    # LA admins and advisers see every school's evidence: the LA may require a second factor of them.
+    two_factor_for_staff: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class TwoFactor(db.Model):
+    """A person's authenticator app: the shared secret, once they have proved their app holds it (``confirmed_at``).
+
+    ``last_used_step`` is the 30-second step of the last code accepted, so a code seen over someone's shoulder (or
+    replayed from a log) cannot be used again. Turning it on, off or resetting it are audit events of their own
+    (``portal.auth.two_factor``), so the secret never reaches the audit log."""
+
+    __tablename__ = "two_factor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    confirmed_at: Mapped[datetime | None]
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCode(db.Model):
+    """One of ten single-use codes shown once when two-factor is set up: the way in when the phone is lost.
+    Only a hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    used_at: Mapped[datetime | None]

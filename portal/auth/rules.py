@@ -6,7 +6,6 @@ from portal import audit
 from portal.auth.models import User
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import db
-from portal import clock
 
 
 def normalise_email(email: str) -> str:
@@ -29,9 +28,7 @@ def authenticate(email: str, password: str):
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_signed_in_at = clock.now()
-    audit.record("auth.signed_in", "Signed in", record_type="user", record_id=user.id, user=user)
-    return user
+    return user  # signed in once any second factor is proved too (``portal.auth.signing_in``)
 
 
 def end_sessions(user: User):

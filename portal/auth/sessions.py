@@ -33,10 +33,10 @@ MESSAGES = {
 def session_settings(loader):
     """The LA's session settings; the defaults (not yet saved) until the LA admin changes them. Never writes."""
     return (loader.scalar(select(SessionSettings).order_by(SessionSettings.id).limit(1))
-            or SessionSettings(idle_minutes=DEFAULT_IDLE_MINUTES))
+            or SessionSettings(idle_minutes=DEFAULT_IDLE_MINUTES, two_factor_for_staff=False))
 
 
-def save_session_settings(*, idle_minutes: int):
+def save_session_settings(*, idle_minutes: int, two_factor_for_staff: bool | None = None):
     low, high = IDLE_MINUTES_RANGE
     if not low <= idle_minutes <= high:
         raise RuleBroken(f"The idle timeout must be between {low} and {high} minutes", "idle_minutes")
@@ -45,6 +45,8 @@ def save_session_settings(*, idle_minutes: int):
         settings = SessionSettings()
         db.session.add(settings)
     settings.idle_minutes = idle_minutes
+    if two_factor_for_staff is not None:
+        settings.two_factor_for_staff = bool(two_factor_for_staff)
     return settings
 
 

@@ -1,7 +1,7 @@
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from portal import access, audit, settings_cache
@@ -9,7 +9,7 @@ from portal.access import public, signed_in
 from portal.auth import bp
 from portal.auth.forms import SignInForm
 from portal.auth.models import User
-from portal.auth import sessions, throttle
+from portal.auth import signing_in, throttle
 from portal.auth.rules import authenticate, end_sessions
 from portal.extensions import db, login_manager
 from portal.schools.models import SchoolRole
@@ -69,10 +69,7 @@ def sign_in():
             db.session.commit()
             form.email.errors.append("Enter a correct email address and password")
             return render_template("auth/sign_in.html", form=form), 200
-        db.session.commit()
-        sessions.start()  # ends after the LA's idle timeout, or SESSION_LIFETIME_HOURS (8) at the latest
-        login_user(user)
-        return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+        return signing_in.after_first_factor(user, "password", safe_next(request.args.get("next")))
     return render_template("auth/sign_in.html", form=form)
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import la_admin_required, signed_in
+from portal.auth import two_factor
 from portal.extensions import db
 from portal.reminders import outbox
 from portal.reminders.models import MessageStatus, OutboxMessage
@@ -53,7 +54,8 @@ def profile():
     recent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient_user_id == current_user.id)
                                 .order_by(OutboxMessage.id.desc()).limit(20)).all()
     return render_template("reminders/profile.html", kinds=[(kind, *SCHEDULE[kind]) for kind in _kinds_for(roles, RECEIVES)],
-                           notices=[(kind, *NOTICES[kind]) for kind in _kinds_for(roles, TOLD)], recent=recent)
+                           notices=[(kind, *NOTICES[kind]) for kind in _kinds_for(roles, TOLD)], recent=recent,
+                           two_factor_on=two_factor.is_on(current_user))
 
 
 @bp.route("/admin/outbox")
