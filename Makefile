@@ -22,6 +22,7 @@ test: $(VENV)/.installed-test
 	scripts/ensure-pdf-libs
 	scripts/ensure-chromium
 	scripts/ensure-nginx
+	scripts/ensure-oidc-provider
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The benchmark (issue 21): about half an hour; results in bench/results/. BENCH_ARGS=--quick for a smoke run.

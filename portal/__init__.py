@@ -106,6 +106,9 @@ def create_app(test_config=None):
     from portal.health import views as _health_views  # noqa: F401
     from portal.retention import bp as retention_bp
     from portal.retention import views as _retention_views  # noqa: F401
+    from portal.sso import bp as sso_bp
+    from portal.sso import admin_views as _sso_admin_views  # noqa: F401
+    from portal.sso import views as _sso_views  # noqa: F401
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -131,6 +134,7 @@ def create_app(test_config=None):
     app.register_blueprint(support_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(retention_bp)
+    app.register_blueprint(sso_bp)
 
     from portal import cli
 
@@ -180,6 +184,7 @@ def _import_models():
     from portal.intervention import models as _intervention  # noqa: F401
     from portal.exit import models as _exit  # noqa: F401
     from portal.retention import models as _retention  # noqa: F401
+    from portal.sso import models as _sso  # noqa: F401
 
 
 def _migrations_folder():

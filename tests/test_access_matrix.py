@@ -211,6 +211,12 @@ EXPECTED = {
     "auth.two_factor_turn_off": "signed_in",
     "auth.two_factor_new_codes": "signed_in",
     "admin.user_two_factor_reset": "la_admin",
+    "sso.start": "public",
+    "sso.callback": "public",
+    "sso.providers": "la_admin",
+    "sso.provider_new": "la_admin",
+    "sso.provider_edit": "la_admin",
+    "sso.unlink": "la_admin",
     "categories.index": "la_admin",
     "categories.scheme_new": "la_admin",
     "categories.ready_made_copy": "la_admin",
@@ -382,6 +388,16 @@ def place(app, world):
         from portal.reminders.models import OutboxMessage
 
         message_id = db.session.scalar(db.select(OutboxMessage.id))
+        from portal.sso.models import IdentityProvider, SsoLink
+
+        # Nothing answers on port 9: a sign-in through it gets the "not answering" page at once.
+        provider = IdentityProvider(name="Microsoft", issuer="http://127.0.0.1:9/tenant", client_id="portal",
+                                    client_secret="secret", email_domains="", active=True)
+        db.session.add(provider)
+        db.session.flush()
+        link = SsoLink(provider_id=provider.id, user_id=target_user, subject="subject-1")
+        db.session.add(link)
+        db.session.commit()
         membership = db.session.scalar(db.select(SchoolRole).where(SchoolRole.user_id == target_user))
         ids = {
             school_id: {"user_id": target_user, "year_id": year.id, "role_id": membership.id,
@@ -399,7 +415,8 @@ def place(app, world):
                         "visit_file_id": visits[school_id].attachments[0].id, **category_ids,
                         "entry_id": category_ids["entries"][school_id], **intervention_ids[school_id],
                         "meeting_type_id": meetings[school_id].kind.id,
-                        **support_ids[school_id], "new_exit_criterion_id": new_criterion}
+                        **support_ids[school_id], "new_exit_criterion_id": new_criterion,
+                        "provider_id": provider.id, "link_id": link.id}
             for school_id, evaluation in evaluations.items()
         }
     return {"own": own, "other": other, "emails": emails, "ids": ids}
@@ -564,12 +581,13 @@ def _request(client, method, url):
 
 
 ENDPOINTS = sorted(e for e in EXPECTED if e != "static")
-# Public, but about something only its owner's session holds (the QR code of an app being set up): without one, 404.
-PUBLIC_BUT_SESSION_BOUND = {"auth.two_factor_qr_code"}
+# Public pages with answers of their own: the QR code of an app being set up is only its owner's session's (404
+# without one); a single sign-on through a provider that does not answer gets the "not answering" page (502).
+PUBLIC_ANSWERS = {"auth.two_factor_qr_code": (200, 302, 400, 404), "sso.start": (200, 302, 400, 502)}
 
 
 def _public_answers(endpoint):
-    return (200, 302, 400, 404) if endpoint in PUBLIC_BUT_SESSION_BOUND else (200, 302, 400)
+    return PUBLIC_ANSWERS.get(endpoint, (200, 302, 400))
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)

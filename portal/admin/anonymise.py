@@ -1,7 +1,7 @@
 """A person who has left is anonymised (UK GDPR, article 17): their account no longer says who they were and can
 never be signed in to, while every record they took part in stays as it was.
 
-Their name and email are replaced, their password, second factor, roles, stars and unused links removed, and their sessions
+Their name and email are replaced, their password, second factor, single sign-on links, roles, stars and unused links removed, and their sessions
 ended. Confirmed minutes, verification decisions and the rest keep pointing at the same (now anonymous) account,
 and their digests still match: a digest covers what was confirmed, never a person's name from the account. The
 audit log is append-only and keeps what it recorded at the time (who did what is the council's legal record);
@@ -31,6 +31,7 @@ def anonymise(user: User, acting_user: User):
     from portal.auth.tokens import AccountToken
     from portal.reminders.models import MessageStatus, OutboxMessage
     from portal.schools.models import SchoolRole, SchoolStar
+    from portal.sso.models import SsoLink
 
     if user.id == acting_user.id:
         raise RuleBroken("You cannot anonymise your own account: ask another LA admin")
@@ -46,6 +47,7 @@ def anonymise(user: User, acting_user: User):
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user_id, AccountToken.used_at.is_(None)))
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user_id))
+    db.session.execute(delete(SsoLink).where(SsoLink.user_id == user_id))
     # Emails not yet sent to them will not be: the address is gone.
     db.session.execute(update(OutboxMessage).where(OutboxMessage.recipient_user_id == user_id,
                                                    OutboxMessage.status == MessageStatus.QUEUED)

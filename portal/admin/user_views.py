@@ -14,6 +14,7 @@ from portal.errors_domain import RuleBroken, attach_to_form
 from portal.extensions import db, htmx
 from portal.reminders.outbox import deliver_due
 from portal.schools.models import Role, School, SchoolRole
+from portal.sso.models import SsoLink
 
 
 def _user_or_404(user_id):
@@ -65,8 +66,10 @@ def user_new():
 
 
 def _render_edit(user, form, role_form):
+    links = db.session.scalars(select(SsoLink).where(SsoLink.user_id == user.id)
+                               .options(selectinload(SsoLink.provider)).order_by(SsoLink.id)).all()
     return render_template("admin/user_form.html", form=form, user=user, role_form=role_form,
-                           two_factor_on=two_factor.is_on(user))
+                           two_factor_on=two_factor.is_on(user), sso_links=links)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from portal.auth.models import User
 from portal.auth.rules import change_password, find_user_by_email
 from portal.extensions import db
 from portal.reminders import outbox
+from portal.sso import rules as sso_rules
 
 TOKEN_RULE = f"<string(length={tokens.TOKEN_LENGTH}):token>"
 
@@ -71,7 +72,9 @@ def forgot_password():
     if form.validate_on_submit():
         user = find_user_by_email(form.email.data)
         # The same page whether or not the account exists, so the form never tells anyone who has one.
-        if user is not None and user.active and tokens.issued_recently(user, tokens.PASSWORD_RESET) < RESETS_PER_HOUR:
+        # People whose organisation signs in through a provider have no password here to reset.
+        if (user is not None and user.active and sso_rules.provider_instead_of_password(user.email) is None
+                and tokens.issued_recently(user, tokens.PASSWORD_RESET) < RESETS_PER_HOUR):
             send_password_reset(user)
             db.session.commit()
             outbox.deliver_due()

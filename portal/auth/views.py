@@ -13,6 +13,7 @@ from portal.auth import signing_in, throttle
 from portal.auth.rules import authenticate, end_sessions
 from portal.extensions import db, login_manager
 from portal.schools.models import SchoolRole
+from portal.sso import rules as sso_rules
 
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = "Sign in to see that page."
@@ -55,22 +56,28 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = SignInForm()
+    providers = sso_rules.providers_for_sign_in()
     if form.validate_on_submit():
+        instead = sso_rules.provider_instead_of_password(form.email.data)
+        if instead is not None:
+            form.email.errors.append(f"Your organisation signs in to this portal through {instead.name}: choose "
+                                     f"Sign in with {instead.name}")
+            return render_template("auth/sign_in.html", form=form, providers=providers), 200
         if throttle.is_throttled(form.email.data, request.remote_addr):
             audit.record("auth.sign_in_throttled", "Sign-in refused: too many failed attempts", changes={
                 "email": form.email.data.strip().lower()[:254], "address": request.remote_addr})
             db.session.commit()
             form.email.errors.append("There have been too many attempts to sign in. Wait 15 minutes and try again, "
                                      "or reset your password")
-            return render_template("auth/sign_in.html", form=form), 429
+            return render_template("auth/sign_in.html", form=form, providers=providers), 429
         user = authenticate(form.email.data, form.password.data)
         if user is None:
             throttle.record_failure(form.email.data, request.remote_addr)
             db.session.commit()
             form.email.errors.append("Enter a correct email address and password")
-            return render_template("auth/sign_in.html", form=form), 200
+            return render_template("auth/sign_in.html", form=form, providers=providers), 200
         return signing_in.after_first_factor(user, "password", safe_next(request.args.get("next")))
-    return render_template("auth/sign_in.html", form=form)
+    return render_template("auth/sign_in.html", form=form, providers=providers)
 
 
 @bp.route("/session/keep-alive", methods=["POST"])
