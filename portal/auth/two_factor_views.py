@@ -59,17 +59,11 @@ def sign_in_set_up():
     user, method, next_url = held
     form = SetUpForm()
     secret = _set_up_secret(user)
-    if form.validate_on_submit():
-        try:
-            codes = two_factor.confirm_set_up(user, secret, form.code.data, clock.now())
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "code")
-        else:
-            session.pop(SET_UP_KEY, None)
-            signing_in.complete(user, method, two_factor.APP, next_url)
-            return _recovery_codes_page(codes, next_url or url_for("home.index"), just_set_up=True)
-    return _set_up_page(form, user, secret, required=True)
+    codes = _confirmed(form, user, secret)
+    if codes is None:
+        return _set_up_page(form, user, secret, required=True)
+    signing_in.complete(user, method, two_factor.APP, next_url)  # commits
+    return _recovery_codes_page(codes, next_url or url_for("home.index"), just_set_up=True)
 
 
 # --- from Your profile -----------------------------------------------------------------------------
@@ -87,17 +81,11 @@ def two_factor_set_up():
         return redirect(url_for("auth.two_factor_settings"))
     form = SetUpForm()
     secret = _set_up_secret(current_user)
-    if form.validate_on_submit():
-        try:
-            codes = two_factor.confirm_set_up(current_user, secret, form.code.data, clock.now())
-        except RuleBroken as problem:
-            db.session.rollback()
-            attach_to_form(form, problem, "code")
-        else:
-            db.session.commit()
-            session.pop(SET_UP_KEY, None)
-            return _recovery_codes_page(codes, url_for("auth.two_factor_settings"), just_set_up=True)
-    return _set_up_page(form, current_user, secret, required=False)
+    codes = _confirmed(form, current_user, secret)
+    if codes is None:
+        return _set_up_page(form, current_user, secret, required=False)
+    db.session.commit()
+    return _recovery_codes_page(codes, url_for("auth.two_factor_settings"), just_set_up=True)
 
 
 @bp.route("/profile/two-factor/turn-off", methods=["POST"])
@@ -163,6 +151,21 @@ def _set_up_secret(user):
         set_up = {"user_id": user.id, "secret": two_factor.new_secret()}
         session[SET_UP_KEY] = set_up
     return set_up["secret"]
+
+
+def _confirmed(form, user, secret):
+    """The recovery codes once the code sent proves the app holds ``secret`` (not yet committed); else None, with
+    the form showing why."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        codes = two_factor.confirm_set_up(user, secret, form.code.data, clock.now())
+    except RuleBroken as problem:
+        db.session.rollback()
+        attach_to_form(form, problem, "code")
+        return None
+    session.pop(SET_UP_KEY, None)
+    return codes
 
 
 def _set_up_page(form, user, secret, *, required):
