@@ -76,6 +76,29 @@ def test_overdue_agendas_and_the_next_meeting(app, borough):
     assert rows["Cedar Infant"].overdue == [] and rows["Cedar Infant"].category is None
 
 
+def test_a_long_list_of_schools_finds_the_same_meetings(app, world, borough):
+    """Past LONG_LIST schools the ids go to PostgreSQL as one array (SQLite keeps the IN list): the same answers."""
+    from portal.home.overview import LONG_LIST
+
+    for n in range(LONG_LIST + 5):
+        world.school(f"Zeta School {n:02}")
+    rows = _rows(app, date(2026, 11, 25))
+    assert len(rows) > LONG_LIST
+    assert [(item.kind, item.due_on) for item in rows["Alder Primary"].overdue] == [("agenda", date(2026, 11, 18))]
+    assert rows["Birch Academy"].next_meeting.meets_on == date(2026, 12, 2)
+    assert all(row.overdue == [] and row.next_meeting is None for name, row in rows.items() if name.startswith("Zeta"))
+    with app.app_context():  # and "has evidence" is true of the one meeting with evidence submitted
+        from portal.meetings.models import ReviewMeeting
+        from portal.meetings.rules import has_evidence_column
+
+        meeting = db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.school_id == borough["alder"]))
+        evidence_rules.submit(meeting.school, None, meeting=meeting, title="Book looks", narrative="Reading books",
+                              criteria=meeting.plan.success_criteria, files=[])
+        db.session.commit()
+        found = dict(db.session.execute(select(ReviewMeeting.school_id, has_evidence_column())).all())
+        assert found == {borough["alder"]: True, borough["birch"]: False}
+
+
 def test_verification_is_overdue_only_in_the_half_terms_last_ten_working_days(app, borough):
     with app.app_context():
         half_term = half_term_on(date(2026, 11, 25))
