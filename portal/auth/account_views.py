@@ -1,6 +1,6 @@
 """Forgotten passwords and invitations: emailed one-use links that let a person set their password."""
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, render_template
 from flask_login import current_user, logout_user
 
 from portal import audit

@@ -56,10 +56,6 @@ def pending():
     return user, held.get("method"), held.get("next")
 
 
-def abandon():
-    session.pop(PENDING_KEY, None)
-
-
 def _remember(user: User, method: str, next_url: str | None):
     # Commit what the first step wrote (a rehashed password, its audit entries) before the next page.
     db.session.commit()

@@ -31,6 +31,14 @@ def is_throttled(email: str, address: str, now=None) -> bool:
             or _count(SignInFailure.address, address or "", now) >= PER_ADDRESS)
 
 
+def record_refusal(email: str, address: str):
+    """The audit entry for an attempt refused while throttled (a password or a second-factor code)."""
+    from portal import audit
+
+    audit.record("auth.sign_in_throttled", "Sign-in refused: too many failed attempts",
+                 changes={"email": normalise_email(email)[:254], "address": address})
+
+
 def record_failure(email: str, address: str, now=None):
     db.session.add(SignInFailure(email=normalise_email(email)[:254], address=(address or "")[:64], at=now or clock.now()))
 

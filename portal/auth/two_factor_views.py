@@ -26,8 +26,7 @@ def sign_in_code():
     form = SignInCodeForm()
     if form.validate_on_submit():
         if throttle.is_throttled(user.email, request.remote_addr):
-            audit.record("auth.sign_in_throttled", "Sign-in refused: too many failed attempts",
-                         changes={"email": user.email, "address": request.remote_addr})
+            throttle.record_refusal(user.email, request.remote_addr)
             db.session.commit()
             form.code.errors.append("There have been too many attempts to sign in. Wait 15 minutes and try again")
             return render_template("auth/sign_in_code.html", form=form), 429

@@ -58,14 +58,13 @@ def sign_in():
     form = SignInForm()
     providers = sso_rules.providers_for_sign_in()
     if form.validate_on_submit():
-        instead = sso_rules.provider_instead_of_password(form.email.data)
+        instead = sso_rules.provider_instead_of_password(form.email.data, providers)
         if instead is not None:
             form.email.errors.append(f"Your organisation signs in to this portal through {instead.name}: choose "
                                      f"Sign in with {instead.name}")
             return render_template("auth/sign_in.html", form=form, providers=providers), 200
         if throttle.is_throttled(form.email.data, request.remote_addr):
-            audit.record("auth.sign_in_throttled", "Sign-in refused: too many failed attempts", changes={
-                "email": form.email.data.strip().lower()[:254], "address": request.remote_addr})
+            throttle.record_refusal(form.email.data, request.remote_addr)
             db.session.commit()
             form.email.errors.append("There have been too many attempts to sign in. Wait 15 minutes and try again, "
                                      "or reset your password")

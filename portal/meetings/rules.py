@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from sqlalchemy import exists, func, literal, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.errors_domain import RuleBroken

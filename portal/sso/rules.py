@@ -30,10 +30,11 @@ def _domain(email: str) -> str:
     return normalise_email(email).rpartition("@")[2]
 
 
-def provider_instead_of_password(email: str) -> IdentityProvider | None:
-    """The provider people on this email's domain must use, where the LA has switched their passwords off."""
+def provider_instead_of_password(email: str, providers=None) -> IdentityProvider | None:
+    """The provider people on this email's domain must use, where the LA has switched their passwords off
+    (``providers``: those offered on the sign-in page, when the caller has them already)."""
     domain = _domain(email)
-    return next((provider for provider in providers_for_sign_in()
+    return next((provider for provider in (providers if providers is not None else providers_for_sign_in())
                  if provider.passwords_off and domain in provider.domains), None)
 
 
