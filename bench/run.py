@@ -171,11 +171,14 @@ def judge(results):
     """Mark each figure against its budget (never the other way round)."""
     by_page = {}
     for row in results["pages"]:
+        # As served (from memory while nothing changed) within both limits; worked out (after any change) still
+        # under the absolute limit and the statement budget, which is about the work behind the page.
         row["within_budget"] = (row["p95_ms"] <= BUDGET["p95_ms"]
                                 and row["p95_ms"] <= BUDGET["p95_over_baseline"] * row["baseline_p95_ms"]
-                                and 0 <= row["statements"] <= BUDGET["statements"])
+                                and row["worked_out_p95_ms"] <= BUDGET["p95_ms"]
+                                and 0 <= row["worked_out_statements"] <= BUDGET["statements"])
         if row["size"] in ("LA", "small LA"):
-            by_page.setdefault((row["database"], row["page"]), {})[row["size"]] = row["statements"]
+            by_page.setdefault((row["database"], row["page"]), {})[row["size"]] = row["worked_out_statements"]
     for row in results["pages"]:
         counts = by_page.get((row["database"], row["page"]), {})
         row["same_count_both_sizes"] = len(set(counts.values())) <= 1
@@ -207,11 +210,16 @@ def table(results):
              f"p95 under {BUDGET['p95_ms']} ms and within {BUDGET['p95_over_baseline']}x the baseline route at the "
              f"page's size, at most {BUDGET['statements']} SQL statements and the same count at both sizes.", "",
              "## Pages (gunicorn, 2 workers, loopback)", "",
-             "| Database | Size | Page | p50 ms | p95 ms | Baseline p95 ms | Statements | KB | Within budget |",
-             "|---|---|---|---:|---:|---:|---:|---:|---|"]
+             "As served: the same person asking again while nothing has changed (the page comes from memory, "
+             "portal/page_cache.py). Worked out: as after any change, or a hard reload (`Cache-Control: no-cache`); "
+             f"it must still be under {BUDGET['p95_ms']} ms and {BUDGET['statements']} statements.", "",
+             "| Database | Size | Page | p50 ms | p95 ms | Baseline p95 ms | Statements | Worked out p50 ms | "
+             "Worked out p95 ms | Worked out statements | KB | Within budget |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for row in results["pages"]:
         lines.append(f"| {row['database']} | {row['size']} | {row['page']} | {row['p50_ms']} | {row['p95_ms']} | "
-                     f"{row['baseline_p95_ms']} | {row['statements']} | {row['bytes'] // 1024} | "
+                     f"{row['baseline_p95_ms']} | {row['statements']} | {row['worked_out_p50_ms']} | "
+                     f"{row['worked_out_p95_ms']} | {row['worked_out_statements']} | {row['bytes'] // 1024} | "
                      f"{_mark(row['within_budget'])} |")
     if results["export"]:
         lines += ["", "## LA overview XLSX export (LA size)", "", "| Database | p50 ms | p95 ms | KB | Statements |",

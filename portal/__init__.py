@@ -4,7 +4,7 @@ from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
-from portal import config, request_log, security
+from portal import config, page_cache, request_log, security
 from portal.evidence.streamed import UploadRequest
 from portal.extensions import csrf, db, htmx, login_manager, migrate
 
@@ -44,6 +44,7 @@ def create_app(test_config=None):
     WTFormsHelpers(app)
     security.init_app(app)
     request_log.init_app(app)
+    page_cache.init_app(app)
     from portal.auth import sessions
 
     sessions.init_app(app)
@@ -161,7 +162,7 @@ def _start_scheduler_if_wanted(app):
 def _import_models():
     """Import every model so metadata (and Alembic) see the whole schema."""
     from portal import audit  # noqa: F401
-    from portal import settings_cache  # noqa: F401
+    from portal import data_stamp, settings_cache  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.auth import tokens as _tokens  # noqa: F401
     from portal.schools import models as _schools  # noqa: F401

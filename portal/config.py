@@ -47,6 +47,8 @@ class Defaults:
     # The address links in emails start with, e.g. https://improvement.example.gov.uk
     PUBLIC_URL = "http://127.0.0.1:5000"
     PAGE_SIZE = 50
+    # Memory per process for pages served again while nothing they show has changed (portal/page_cache.py); 0: off.
+    PAGE_CACHE_MB = 32
     BEHIND_PROXY = False
     ENV_NAME = "development"
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
@@ -98,6 +100,8 @@ def load(app, test_config=None):
     for variable, key in BOOLEAN_ENVIRONMENT_KEYS.items():
         if os.environ.get(variable):
             app.config[key] = os.environ[variable].lower() in {"1", "true", "yes", "on"}
+    if os.environ.get("PORTAL_PAGE_CACHE_MB", "").isdigit():
+        app.config["PAGE_CACHE_MB"] = int(os.environ["PORTAL_PAGE_CACHE_MB"])
     if os.environ.get("PORTAL_EVIDENCE_MAX_FILE_MB", "").isdigit():
         app.config["EVIDENCE_MAX_FILE_BYTES"] = int(os.environ["PORTAL_EVIDENCE_MAX_FILE_MB"]) * 1024 * 1024
     if test_config:

@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
-from portal import access, audit, settings_cache
+from portal import access, audit, data_stamp, settings_cache
 from portal.access import public, signed_in
 from portal.auth import bp
 from portal.auth.forms import SignInForm
@@ -29,14 +29,15 @@ def load_user(session_id):
     if not user_id.isdigit() or not generation.isdigit():
         return None
     rows = db.session.execute(
-        select(User, SchoolRole.school_id, SchoolRole.role, settings_cache.stamp_column())
+        select(User, SchoolRole.school_id, SchoolRole.role, settings_cache.stamp_column(), data_stamp.stamp_column())
         .outerjoin(SchoolRole, SchoolRole.user_id == User.id).where(User.id == int(user_id))).all()
     user = rows[0][0] if rows else None
     if user is None or not user.active or user.session_generation != int(generation):
         return None
-    # The same statement answers what almost every page asks next: the person's roles and the settings stamp.
-    access.remember_role_pairs(user.id, tuple((school_id, role) for _, school_id, role, _ in rows if school_id))
+    # The same statement answers what almost every page asks next: the person's roles and the two stamps.
+    access.remember_role_pairs(user.id, tuple((row[1], row[2]) for row in rows if row[1]))
     settings_cache.remember_stamp(rows[0][3])
+    data_stamp.remember(rows[0][4])
     return user
 
 

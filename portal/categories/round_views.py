@@ -31,6 +31,7 @@ from portal.exports import filters_in_words, table_response
 from portal.extensions import db, htmx
 from portal.schools.models import PHASES, Role, School, SchoolRole
 from portal.schools.rules import load_people
+from portal.page_cache import kept_page
 
 SORTS = {
     "name": lambda row: row.school.name,
@@ -148,6 +149,7 @@ def moderation_xlsx(round_id):
 
 @bp.route("/rounds/<int:round_id>")
 @la_admin_required
+@kept_page
 def moderation(round_id):
     categorisation_round = _round_or_404(round_id)
     args = request.args

@@ -8,12 +8,14 @@ from portal.clock import as_london
 from portal.evidence import rules
 from portal.exports import table_response
 from portal.extensions import db
+from portal.page_cache import kept_page
 
 bp = Blueprint("evidence_queue", __name__)
 
 
 @bp.route("/verification")
 @signed_in
+@kept_page
 def queue():
     admin = is_la_admin(current_user)
     half_term, not_verified = rules.schools_not_verified_this_half_term(None if admin else current_user)

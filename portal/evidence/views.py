@@ -16,6 +16,7 @@ from portal.notices import events as notices
 from portal.meetings.rules import deadlines_for
 from portal.retention.rules import removed_page
 from portal.terms.rules import deadline_settings
+from portal.page_cache import kept_page
 
 
 def item_or_404(school, item_id):
@@ -125,6 +126,7 @@ def _visit_for_decision(school, visit_id):
 
 @bp.route("/<int:item_id>")
 @school_access()
+@kept_page
 def show(school, item_id):
     item = item_or_404(school, item_id)
     return render_template("evidence/show.html", school=school, item=item, deadlines=deadlines_for(item.meeting),

@@ -15,10 +15,12 @@ from portal.visits.rules import notes_to_act_on
 from portal.home.overview_views import overview
 from portal.home.rules import half_term_duties, schools_with_roles, self_evaluations_to_act_on
 from portal.extensions import htmx
+from portal.page_cache import kept_page
 
 
 @bp.route("/")
 @signed_in
+@kept_page
 def index():
     memberships = schools_with_roles(current_user)
     advised_schools = [school for school, roles in memberships if Role.ADVISER in roles]

@@ -20,6 +20,7 @@ from portal.meetings.models import Rhythm
 from portal.plans.rules import school_plans
 from portal.terms.rules import academic_years, closure_days, term_calendar
 from portal import clock
+from portal.page_cache import kept_page
 
 
 def meeting_or_404(school, meeting_id):
@@ -134,6 +135,7 @@ def schedule_year(school):
 
 @bp.route("/<int:meeting_id>")
 @school_access()
+@kept_page
 def show(school, meeting_id):
     meeting = meeting_or_404(school, meeting_id)
     deadlines, today = rules.deadlines_for(meeting), clock.today()

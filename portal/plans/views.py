@@ -15,6 +15,7 @@ from portal.plans.forms import (ActionForm, PlanDetailsForm, PriorityForm, crite
 from portal.plans.models import PlanStatus
 from portal.terms.rules import academic_year_on, academic_years
 from portal.clock import as_london
+from portal.page_cache import kept_page
 
 
 # --- loading what the URL names, or 404 ---------------------------------------------
@@ -87,6 +88,7 @@ def _index_with(school, form, years):
 
 @bp.route("/<int:plan_id>")
 @school_access()
+@kept_page
 def show(school, plan_id):
     plan = plan_or_404(school, plan_id)
     agreement = plan.latest_agreement

@@ -5,10 +5,12 @@ from portal.inspections.rules import latest_inspection
 from portal.schools import bp
 from portal.schools.rules import people_by_role
 from portal.self_evaluation.rules import latest_self_evaluation
+from portal.page_cache import kept_page
 
 
 @bp.route("/<int:school_id>")
 @school_access()
+@kept_page
 def show(school):
     from portal.categories.rules import current_entry
     from portal.intervention.rules import open_steps

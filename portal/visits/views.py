@@ -20,6 +20,7 @@ from portal.visits import across, bp, notify, rules
 from portal.visits.forms import (AttachForm, IssueForm, LinkEvidenceForm, consider_form, corrections_from, decisions_from,
                                  notes_form, response_form, sections_from, step_field, visit_form)
 from portal.visits.models import NotesStatus
+from portal.page_cache import kept_page
 
 
 def visit_or_404(school, visit_id):
@@ -93,6 +94,7 @@ def new(school):
 
 @bp.route("/<int:visit_id>")
 @school_access()
+@kept_page
 def show(school, visit_id):
     return _show(school, visit_or_404(school, visit_id))
 
