@@ -1275,7 +1275,8 @@ def sample_pages():
         ("Plan page", adviser, f"{at_school}/plans/{plan.id}"),
         ("Meeting page", adviser, f"{at_school}/meetings/{meeting.id}"),
         ("Evidence item page", adviser, f"{at_school}/evidence/{item.id}"),
-        ("Verification queue", adviser, "/verification"),
+        # Every school's queue: the longest, and never empty at the small size (adviser0's can be).
+        ("Verification queue (LA admin)", ADMIN_EMAIL, "/verification"),
         ("Visit page (final notes)", adviser, f"{at_school}/visits/{visit.id}"),
         ("Minutes page (confirmed)", adviser, f"{at_school}/meetings/{meeting.id}/minutes"),
     ]

@@ -10,7 +10,7 @@ the school exists.
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, has_request_context
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -23,10 +23,13 @@ from portal.schools.models import GOVERNANCE, SCHOOL_LEADERS, Role, School, Scho
 # --- plain predicates: views, templates and tests all ask these -----------------
 
 def roles_at(user, school) -> set[Role]:
-    """The roles ``user`` holds at ``school`` (uses the loaded relationship when there is one)."""
+    """The roles ``user`` holds at ``school``: from the school's roles when they are loaded, otherwise from the
+    person's own (which the user loader brings for the signed-in person, so a school's page needs no statement)."""
     if not getattr(user, "is_authenticated", False):
         return set()
-    return {r.role for r in school.roles if r.user_id == user.id}
+    if "roles" in school.__dict__ or not has_request_context():  # outside a request nothing is remembered
+        return {r.role for r in school.roles if r.user_id == user.id}
+    return {role for school_id, role in _role_pairs(user.id) if school_id == school.id}
 
 
 def is_la_admin(user) -> bool:

@@ -80,8 +80,8 @@ def kept_page(view):
         pages = store()
         with pages.lock:
             page = pages.pages.get(key)
+            pages.served += page is not None
         if page is not None:
-            pages.served += 1
             return _serve(page)
         response = make_response(view(*args, **kwargs))
         page = _keepable(response)
@@ -126,7 +126,4 @@ def _serve(page):
         body = body.replace(_CSRF, generate_csrf())
     if _NONCE in body:
         body = body.replace(_NONCE, csp_nonce())
-    response = make_response(body, page.status)
-    response.headers.clear()
-    response.headers.extend(page.headers)
-    return response
+    return current_app.response_class(body, status=page.status, headers=list(page.headers))

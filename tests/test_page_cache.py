@@ -198,3 +198,13 @@ def test_concurrent_writers_each_change_the_stamp_without_waiting_on_each_other(
     for thread in threads:
         thread.join(timeout=20)
     assert len(results) == len(threads) and _stamp(app) != before
+
+
+def test_a_page_served_from_memory_has_the_same_headers(client, sign_in, caseload, pages):
+    sign_in("adviser@example.org")
+    first = client.get("/")
+    again = client.get("/")
+    assert pages.served == 1
+    assert again.headers["Content-Type"] == first.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert int(again.headers["Content-Length"]) == len(again.data)
+    assert again.headers["Cache-Control"] == first.headers.get("Cache-Control")

@@ -95,6 +95,12 @@ def load_meeting(school, meeting_id):
     )
 
 
+def load_meeting_alone(school, meeting_id):
+    """The meeting and its plan, without what its review recorded (the minutes page shows none of that)."""
+    return db.session.scalar(select(ReviewMeeting).where(ReviewMeeting.id == meeting_id, ReviewMeeting.school_id == school.id)
+                             .options(selectinload(ReviewMeeting.plan)))
+
+
 def school_meetings(school):
     return db.session.scalars(
         select(ReviewMeeting).where(ReviewMeeting.school_id == school.id)

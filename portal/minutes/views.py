@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal.access import may_record_governance, may_write_minutes, school_access
 from portal.errors_domain import RuleBroken, attach_to_form
@@ -12,12 +13,13 @@ from portal.evidence.streamed import keeps_uploaded_files
 from portal.extensions import db
 from portal.pdf import pdf_response
 from portal.notices import events as notices
-from portal.meetings.rules import deadlines_for
+from portal.meetings.rules import deadlines_for, load_meeting_alone
 from portal.meetings.views import meeting_or_404
 from portal.minutes import bp, guard, rules
 from portal.minutes.forms import ACTION_ROWS_SPARE, ChangesForm, ConfirmForm, GoverningBodyForm, NominateForm, minutes_form
 from portal.minutes.models import MinutesAction, MinutesStatus, MinutesVersion
-from portal.schools.models import Role
+from portal.auth.models import User
+from portal.schools.models import Role, SchoolRole
 
 def _version_or_404(meeting, version_id):
     version = db.session.get(MinutesVersion, version_id)
@@ -35,8 +37,11 @@ def _people(school):
 
 
 def _governors(school):
-    return sorted({(r.user.id, r.user.name) for r in school.roles
-                   if r.role in (Role.GOVERNOR, Role.CHAIR_OF_GOVERNORS) and r.user.active}, key=lambda p: p[1])
+    """(id, name) of the school's active governors and chairs, by name: one statement however many."""
+    found = db.session.execute(select(User.id, User.name).join(SchoolRole, SchoolRole.user_id == User.id).where(
+        SchoolRole.school_id == school.id, SchoolRole.role.in_([Role.GOVERNOR, Role.CHAIR_OF_GOVERNORS]),
+        User.active.is_(True)))
+    return sorted({(user_id, name) for user_id, name in found}, key=lambda person: person[1])
 
 
 def _actor():
@@ -78,7 +83,10 @@ def minutes_due(meeting):
 @bp.route("")
 @school_access()
 def show(school, meeting_id):
-    return _render_show(school, meeting_or_404(school, meeting_id))
+    meeting = load_meeting_alone(school, meeting_id)
+    if meeting is None:
+        abort(404)
+    return _render_show(school, meeting)
 
 
 @bp.route("/start", methods=["POST"])
