@@ -9,8 +9,8 @@ stamp with the signed-in person, so checking it costs no statement of its own.
 - The stamp is written last, just before COMMIT, so the row lock it takes on PostgreSQL is held only for the
   commit itself and two writers can never deadlock over it.
 - Bulk statements through the session (``session.execute(update(...))``, ``text(...)``) count as changes.
-- Writes that bypass the session (raw connections, another program) do not change it; nothing is cached where
-  that matters (the minutes page checks its digest on every view).
+- Writes that bypass the session (raw connections, another program) do not change it; where that matters the
+  page checks anew on every view (the minutes page: its digest and document, ``kept_page(checked_by=...)``).
 - Without the row (a database emptied behind the portal's back) nothing may be kept.
 """
 

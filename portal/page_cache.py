@@ -12,8 +12,8 @@ nonce (placeholders in what is kept). Pages are not kept, nor served from memory
 - the browser asks for a fresh copy (``Cache-Control: no-cache``, as a hard reload sends);
 - the answer is not a 200 HTML page.
 
-Only views whose page depends on nothing but the database, the person, the address, the HX-* headers and today's
-date may be wrapped. Memory is bounded (``PAGE_CACHE_MB`` per process, least recently used out first; 0 turns it
+Only views whose page depends on nothing but the database, the person, the address, the HX-* headers, today's
+date and what their ``checked_by`` answers may be wrapped. Memory is bounded (``PAGE_CACHE_MB`` per process, least recently used out first; 0 turns it
 off).
 """
 
@@ -69,14 +69,22 @@ def store() -> Store:
     return current_app.extensions["page_cache"]
 
 
-def kept_page(view):
-    """Serve the view's page from memory while the data, the person, the address and the day are the same."""
+def kept_page(view=None, *, checked_by=None):
+    """Serve the view's page from memory while the data, the person, the address and the day are the same.
+
+    ``checked_by`` (called with the view's arguments on every request, served from memory or not) answers what
+    must also be the same: what the page checks outside the database's own changes, such as a stored file's
+    SHA-256. ``@kept_page`` or ``@kept_page(checked_by=...)``."""
+    if view is None:
+        return lambda function: kept_page(function, checked_by=checked_by)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         key = _key()
         if key is None:
             return view(*args, **kwargs)
+        if checked_by is not None:
+            key += (checked_by(*args, **kwargs),)
         pages = store()
         with pages.lock:
             page = pages.pages.get(key)

@@ -291,9 +291,10 @@ def _confirmed_with_document(app, meeting):
 
 
 def _sql(app, statement):
-    with app.app_context():
-        db.session.execute(statement)
-        db.session.commit()
+    """Plain SQL on a connection of its own, as someone with database access would: the portal's session (and so
+    its data stamp, portal/data_stamp.py) never sees it, and a page served from memory must still show it."""
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(statement)
 
 
 def _swap_file(path, content=b"%PDF-1.4\n% not the minutes that were confirmed\n%%EOF\n"):
@@ -506,3 +507,18 @@ def test_minutes_whose_document_was_swapped_before_confirmation_cannot_be_confir
     assert "cannot be confirmed: ask for changes instead" in text_of(refused)
     with app.app_context():
         assert db.session.get(MinutesVersion, version_id).status == MinutesStatus.CIRCULATED
+
+
+def test_the_minutes_page_served_from_memory_still_checks_every_view(app, client, sign_in, meeting):
+    """Served again while nothing changed, but never without checking the record and the document anew."""
+    version_id, path = _confirmed_with_document(app, meeting)
+    pages = app.extensions["page_cache"]
+    pages.clear()
+    sign_in("governor@example.org")
+    client.get(meeting["base"])
+    served = pages.served
+    assert "the stored minutes still match this digest" in text_of(client.get(meeting["base"]))
+    assert pages.served == served + 1
+    TAMPERING["decisions"](app, version_id, path)  # plain SQL: the data stamp is unchanged
+    assert "no longer match the digest confirmed" in text_of(client.get(meeting["base"]))
+    assert pages.served == served + 1

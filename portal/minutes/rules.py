@@ -28,6 +28,13 @@ def versions_of(meeting):
     ).all()
 
 
+def latest_version(school_id, meeting_id):
+    """The meeting's latest minutes version with its actions (all its digest covers), or None."""
+    return db.session.scalar(
+        select(MinutesVersion).where(MinutesVersion.meeting_id == meeting_id, MinutesVersion.school_id == school_id)
+        .options(selectinload(MinutesVersion.actions)).order_by(MinutesVersion.number.desc()).limit(1))
+
+
 def _canonical_form_1(version) -> dict:
     """The first form (until December 2026): the text fields, the actions as written, the document's SHA-256.
 

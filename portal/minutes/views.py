@@ -1,6 +1,6 @@
 """Minutes pages: write, circulate, confirm or ask for changes, correct, verify, record the governing body date."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,6 +13,7 @@ from portal.evidence.streamed import keeps_uploaded_files
 from portal.extensions import db
 from portal.pdf import pdf_response
 from portal.notices import events as notices
+from portal.page_cache import kept_page
 from portal.meetings.rules import deadlines_for, load_meeting_alone
 from portal.meetings.views import meeting_or_404
 from portal.minutes import bp, guard, rules
@@ -49,9 +50,16 @@ def _actor():
 
 
 def _checked(version, shown_on):
-    """Check the stored minutes against their digest and the stored file against its SHA-256, now.
+    """Check the stored minutes against their digest and the stored file against its SHA-256, now (once a request).
 
     Anything that no longer matches goes in the audit log; the page shows a warning."""
+    done = g.setdefault("minutes_checks", {})
+    if (version.id, shown_on) not in done:
+        done[(version.id, shown_on)] = _check_now(version, shown_on)
+    return done[(version.id, shown_on)]
+
+
+def _check_now(version, shown_on):
     found = stored_sha256(version.document_key) if version.document_key else None
     removal = removal_of(version.document_key) if version.document_key and found is None else None
     check = rules.check_record(version, found, removed_at=removal.removed_at if removal else None)
@@ -80,8 +88,16 @@ def minutes_due(meeting):
     return deadlines_for(meeting).minutes_due
 
 
+def _latest_checked(school, meeting_id):
+    """What the minutes page checks on every view, even when it is served from memory: the latest version against
+    its digest and its document against its SHA-256 (a change made behind the portal's back shows at once)."""
+    latest = rules.latest_version(school.id, meeting_id)
+    return (latest.id, _checked(latest, "minutes page")) if latest else None
+
+
 @bp.route("")
 @school_access()
+@kept_page(checked_by=_latest_checked)
 def show(school, meeting_id):
     meeting = load_meeting_alone(school, meeting_id)
     if meeting is None:
