@@ -24,6 +24,7 @@ from functools import wraps
 
 from cachetools import LRUCache
 from flask import current_app, g, make_response, request, session
+from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -116,6 +117,8 @@ def _key():
 
 def _keepable(response):
     if response.status_code != 200 or response.mimetype != "text/html" or response.direct_passthrough:
+        return None
+    if getattr(request_ctx, "flashes", None):  # the view flashed a message and the page shows it: shown once only
         return None
     body = response.get_data(as_text=True)
     token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
