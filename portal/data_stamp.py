@@ -14,12 +14,11 @@ stamp with the signed-in person, so checking it costs no statement of its own.
 - Without the row (a database emptied behind the portal's back) nothing may be kept.
 """
 
-import uuid
-
 from flask import g, has_request_context
-from sqlalchemy import String, event, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from portal import stamps
 from portal.extensions import db
 
 _CHANGED = "data_changed"
@@ -27,18 +26,14 @@ _MISSING = object()
 _READ = "_data_stamp"
 
 
-class DataStamp(db.Model):
+class DataStamp(stamps.StampRow, db.Model):
     """One row: a random value that changes with every committed change to the data."""
 
     __tablename__ = "data_stamp"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    stamp: Mapped[str] = mapped_column(String(32))
-
 
 def stamp_column():
-    """The stamp as a scalar subquery, for a query that runs anyway (the user loader) to carry it."""
-    return select(DataStamp.stamp).where(DataStamp.id == 1).scalar_subquery()
+    return stamps.column(DataStamp)
 
 
 def remember(value):
@@ -51,8 +46,7 @@ def current():
     """The stamp this request read first (None: no row, so nothing may be kept)."""
     value = g.get(_READ, _MISSING)
     if value is _MISSING:
-        value = db.session.scalar(select(DataStamp.stamp).where(DataStamp.id == 1))
-        g.setdefault(_READ, value)
+        g.setdefault(_READ, stamps.read(db.session, DataStamp))
     return g.get(_READ)
 
 
@@ -77,10 +71,7 @@ def _new_stamp(session):
     session.flush()  # the commit would flush next; flushing first makes the stamp the transaction's last write
     if not session.info.pop(_CHANGED, False):
         return
-    stamp = uuid.uuid4().hex
-    changed = session.execute(update(DataStamp).where(DataStamp.id == 1).values(stamp=stamp))
-    if changed.rowcount == 0:
-        session.execute(DataStamp.__table__.insert().values(id=1, stamp=stamp))
+    stamps.write_new(session, DataStamp)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -16,15 +16,14 @@ reads it with the signed-in person, so usually for free) and a process reuses wh
 """
 
 import threading
-import uuid
 from functools import wraps
 from itertools import chain
 
 from flask import g, has_request_context
-from sqlalchemy import String, event, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
-from portal import per_request
+from portal import per_request, stamps
 from portal.extensions import db
 
 _MISSING = object()
@@ -35,18 +34,14 @@ _lock = threading.Lock()
 KEPT_STAMPS = 4  # old stamps' values are dropped; a process needs only the newest
 
 
-class SettingsStamp(db.Model):
+class SettingsStamp(stamps.StampRow, db.Model):
     """One row: a random value that changes with every change to the LA's settings."""
 
     __tablename__ = "settings_stamp"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    stamp: Mapped[str] = mapped_column(String(32))
-
 
 def stamp_column():
-    """The stamp as a scalar subquery, for a query that runs anyway (the user loader) to carry it."""
-    return select(SettingsStamp.stamp).where(SettingsStamp.id == 1).scalar_subquery()
+    return stamps.column(SettingsStamp)
 
 
 def remember_stamp(value):
@@ -60,7 +55,7 @@ def current_stamp():
     memo = g.setdefault(per_request.KEY, {})
     value = memo.get(_STAMP, _MISSING)
     if value is _MISSING:
-        value = memo[_STAMP] = db.session.scalar(select(SettingsStamp.stamp).where(SettingsStamp.id == 1))
+        value = memo[_STAMP] = stamps.read(db.session, SettingsStamp)
     return value
 
 
@@ -134,9 +129,7 @@ def forget_everything():
 def _new_stamp(session):
     if has_request_context():
         g.get(per_request.KEY, {}).pop(_STAMP, None)
-    changed = session.execute(update(SettingsStamp).where(SettingsStamp.id == 1).values(stamp=uuid.uuid4().hex))
-    if changed.rowcount == 0:
-        session.execute(SettingsStamp.__table__.insert().values(id=1, stamp=uuid.uuid4().hex))
+    stamps.write_new(session, SettingsStamp)
 
 
 @event.listens_for(Session, "before_flush")
