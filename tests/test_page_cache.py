@@ -208,3 +208,17 @@ def test_a_page_served_from_memory_has_the_same_headers(client, sign_in, caseloa
     assert again.headers["Content-Type"] == first.headers["Content-Type"] == "text/html; charset=utf-8"
     assert int(again.headers["Content-Length"]) == len(again.data)
     assert again.headers["Cache-Control"] == first.headers.get("Cache-Control")
+
+
+def test_a_page_that_showed_a_message_its_view_flashed_is_not_kept(app):
+    from flask import flash, get_flashed_messages, make_response
+
+    from portal import page_cache
+
+    with app.test_request_context("/"):
+        get_flashed_messages()  # as the base template does
+        assert page_cache._keepable(make_response("<p>Your schools</p>")) is not None
+    with app.test_request_context("/"):
+        flash("Evidence verified", "success")
+        get_flashed_messages()
+        assert page_cache._keepable(make_response("<p>Your schools</p>")) is None

@@ -24,7 +24,7 @@ from portal.home.overview import (
     school_names,
     sort_rows,
 )
-from portal.schools.models import PHASES, Role, SchoolRole, SchoolStar
+from portal.schools.models import PHASES, Role, SchoolStar
 from portal.schools.rules import schools_with_people
 from portal.templating import govuk_date
 

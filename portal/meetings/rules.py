@@ -17,7 +17,7 @@ from portal.meetings.models import (
     Rag,
     ReviewMeeting,
 )
-from portal.schools.models import Role, SchoolRole
+from portal.schools.models import Role
 from portal.terms.rules import TermCalendar, closure_days, deadline_settings, term_calendar
 from portal import clock
 from portal.clock import as_london
