@@ -22,7 +22,6 @@ from portal import stamps
 from portal.extensions import db
 
 _CHANGED = "data_changed"
-_MISSING = object()
 _READ = "_data_stamp"
 
 
@@ -44,8 +43,7 @@ def remember(value):
 
 def current():
     """The stamp this request read first (None: no row, so nothing may be kept)."""
-    value = g.get(_READ, _MISSING)
-    if value is _MISSING:
+    if _READ not in g:
         g.setdefault(_READ, stamps.read(db.session, DataStamp))
     return g.get(_READ)
 

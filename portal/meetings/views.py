@@ -23,8 +23,8 @@ from portal import clock
 from portal.page_cache import kept_page
 
 
-def meeting_or_404(school, meeting_id):
-    meeting = rules.load_meeting(school, meeting_id)
+def meeting_or_404(school, meeting_id, loader=rules.load_meeting):
+    meeting = loader(school, meeting_id)
     if meeting is None:
         abort(404)
     return meeting

@@ -33,16 +33,24 @@ def _to_minutes(meeting, anchor=None):
     return redirect(url_for("minutes.show", school_id=meeting.school_id, meeting_id=meeting.id, _anchor=anchor))
 
 
+def _active_people(school, roles=None):
+    """(user id, name, role) of the school's active people (holding one of ``roles``): one statement however many."""
+    query = (select(User.id, User.name, SchoolRole.role).join(SchoolRole, SchoolRole.user_id == User.id)
+             .where(SchoolRole.school_id == school.id, User.active.is_(True)))
+    if roles is not None:
+        query = query.where(SchoolRole.role.in_(roles))
+    return db.session.execute(query).all()
+
+
 def _people(school):
-    return sorted({(r.user.id, f"{r.user.name} ({r.role.label.lower()})") for r in school.roles if r.user.active}, key=lambda p: p[1])
+    return sorted({(user_id, f"{name} ({role.label.lower()})") for user_id, name, role in _active_people(school)},
+                  key=lambda person: person[1])
 
 
 def _governors(school):
-    """(id, name) of the school's active governors and chairs, by name: one statement however many."""
-    found = db.session.execute(select(User.id, User.name).join(SchoolRole, SchoolRole.user_id == User.id).where(
-        SchoolRole.school_id == school.id, SchoolRole.role.in_([Role.GOVERNOR, Role.CHAIR_OF_GOVERNORS]),
-        User.active.is_(True)))
-    return sorted({(user_id, name) for user_id, name in found}, key=lambda person: person[1])
+    """(id, name) of the school's active governors and chairs, by name."""
+    found = _active_people(school, (Role.GOVERNOR, Role.CHAIR_OF_GOVERNORS))
+    return sorted({(user_id, name) for user_id, name, _ in found}, key=lambda person: person[1])
 
 
 def _actor():
@@ -99,10 +107,7 @@ def _latest_checked(school, meeting_id):
 @school_access()
 @kept_page(checked_by=_latest_checked)
 def show(school, meeting_id):
-    meeting = load_meeting_alone(school, meeting_id)
-    if meeting is None:
-        abort(404)
-    return _render_show(school, meeting)
+    return _render_show(school, meeting_or_404(school, meeting_id, loader=load_meeting_alone))
 
 
 @bp.route("/start", methods=["POST"])
