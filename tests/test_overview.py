@@ -345,3 +345,32 @@ def test_the_usual_view_works_out_only_its_page_and_agrees_with_every_row(app, c
         db.session.commit()
     fast, every = _agreeing_views(app, borough["admin"], args, page_size=2)
     assert fast == every and fast[0]  # the same rows, the same number listed, the same category counts
+
+
+def test_la_admin_home_names_ten_schools_not_verified_and_links_to_the_rest(app, world, client, sign_in):
+    """Early in a half term every plan school is unverified: the home page names ten and counts the rest, which the
+    verification queue lists in full."""
+    world.user("admin@example.org", is_la_admin=True)
+    school_ids = [world.school(f"School {number:02d}", urn=500000 + number) for number in range(12)]
+    with app.app_context():
+        year = save_term_dates(None, *YEAR)
+        for school_id in school_ids:
+            school = db.session.get(School, school_id)
+            plan = plan_rules.create_plan(school, None, kind=PlanKind.RAP, title="Plan", academic_year=year)
+            priority = plan_rules.save_priority(plan, None, title="Reading", description="")
+            plan_rules.save_action(priority, None, description="Phonics", owner="", starts_on=None, due_on=None, cost="")
+            plan_rules.save_criterion(priority, None, description="85% pass", milestones={})
+            db.session.flush()
+            plan_rules.agree(plan, None)
+        db.session.commit()
+    sign_in("admin@example.org")
+    page = client.get("/")
+    text = text_of(page)
+    named = ", ".join(f"School {number:02d}" for number in range(10))
+    assert f"12 schools have had no evidence verified in Autumn 2: {named} and 2 more ( see them all )." in text
+    assert 'href="/verification#not-verified">see them all</a>' in page.get_data(as_text=True)
+    inset = text.split("had no evidence verified")[1].split(".")[0]
+    assert "School 10" not in inset and "School 11" not in inset  # named in the overview table below, not here
+    queue = client.get("/verification")
+    assert 'id="not-verified"' in queue.get_data(as_text=True)
+    assert all(f"School {number:02d}" in text_of(queue) for number in range(12))

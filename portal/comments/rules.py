@@ -5,7 +5,7 @@ import enum
 from typing import NamedTuple
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import is_la_admin, may_run_reviews
 from portal.comments.models import CommentKind, CommentReply, CommentStatus, PlanComment
@@ -232,8 +232,7 @@ def open_comments_for(user, limit=HOME_LIMIT):
     last_reply = (select(func.max(CommentReply.created_at)).where(CommentReply.comment_id == PlanComment.id)
                   .correlate(PlanComment).scalar_subquery())
     comments, total = first_with_total(
-        query
-        .options(contains_eager(PlanComment.school).selectinload(School.roles),
-                 selectinload(PlanComment.replies).joinedload(CommentReply.author))
-        .order_by(func.coalesce(last_reply, PlanComment.created_at).desc(), PlanComment.id.desc()), limit)
+        query, limit, order_by=(func.coalesce(last_reply, PlanComment.created_at).desc(), PlanComment.id.desc()),
+        options=(joinedload(PlanComment.school).selectinload(School.roles),
+                 selectinload(PlanComment.replies).joinedload(CommentReply.author)))
     return OpenComments([OpenComment(comment, awaiting(comment)) for comment in comments], total)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import ARRAY, Integer, and_, bindparam, case, exists, false, func, literal, select
-from sqlalchemy.orm import aliased
 
 from portal.categories.rules import movement
 from portal.extensions import db
@@ -241,6 +240,7 @@ def _meetings(rows, ids, today, settings, closures):
         .where(of_schools(ReviewMeeting.school_id, ids), current | exists().where(*waiting))
         .order_by(ReviewMeeting.meets_on)).all()
     kinds = {"Agenda": "agenda", "Minutes": "minutes", "Evidence": "evidence"}
+    worked_out = {}  # deadlines by date and kind's days: hundreds of meetings share a few dozen of them
     for meeting in meetings:  # the row carries its kind's own deadline days, or None for the LA's
         row = rows[meeting.school_id]
         if meeting.waiting_since is not None:
@@ -251,8 +251,10 @@ def _meetings(rows, ids, today, settings, closures):
             continue
         if meeting.meets_on >= today and row.next_meeting is None:
             row.next_meeting = meeting
-        for item in meeting_due_items(meeting, deadlines_on(meeting.meets_on, meeting, settings, closures), today,
-                                      has_evidence=meeting.has_evidence):
+        key = (meeting.meets_on, meeting.agenda_days, meeting.evidence_days, meeting.minutes_days)
+        if key not in worked_out:
+            worked_out[key] = deadlines_on(meeting.meets_on, meeting, settings, closures)
+        for item in meeting_due_items(meeting, worked_out[key], today, has_evidence=meeting.has_evidence):
             if item.overdue:
                 row.overdue.append(Overdue(kinds[item.what], item.due_on, meeting=meeting))
 
@@ -298,16 +300,18 @@ def school_names(school_ids, starred_by, today: date, *, active_only=True):
     if starred_by is not None:
         starred = select(SchoolStar.id).where(SchoolStar.school_id == School.id, SchoolStar.user_id == starred_by.id).exists()
     advised = select(SchoolRole.id).where(SchoolRole.school_id == School.id, SchoolRole.role == Role.ADVISER).exists()
-    entries = aliased(SchoolCategory)
-    newest = (select(entries.id).where(entries.school_id == School.id).correlate(School)
-              .order_by(entries.id.desc()).limit(1).scalar_subquery())
+    # Each school's newest entry, grouped once: as a subquery per school, PostgreSQL walked the entries backwards
+    # for every school (80 ms at 600 schools against 9).
+    newest = (select(SchoolCategory.school_id, func.max(SchoolCategory.id).label("id"))
+              .group_by(SchoolCategory.school_id).subquery())
     half_term = half_term_on(today)
     unverified = false()
     if half_term is not None and today > verification_due_on(half_term, closure_days()):
         unverified = unverified_in(half_term)
     query = (select(School.id, School.name, starred.label("starred"), advised.label("has_adviser"),
                     SchoolCategory.category_id, SchoolCategory.previous_category_id, unverified.label("unverified"))
-             .outerjoin(SchoolCategory, SchoolCategory.id == newest)
+             .outerjoin(newest, newest.c.school_id == School.id)
+             .outerjoin(SchoolCategory, SchoolCategory.id == newest.c.id)
              .order_by(School.name))
     if active_only:
         query = query.where(School.active.is_(True))

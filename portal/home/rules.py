@@ -1,5 +1,7 @@
 """What a person's home page lists."""
 
+from typing import NamedTuple
+
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -35,10 +37,9 @@ def self_evaluations_to_act_on(user, limit=20):
         to_validate = to_validate & SelfEvaluation.school_id.in_(advises)
     to_write = SelfEvaluation.status.in_([EvaluationStatus.DRAFT, EvaluationStatus.RETURNED]) & SelfEvaluation.school_id.in_(leads)
     return first_with_total(
-        select(SelfEvaluation)
-        .where(to_validate | to_write)
-        .options(joinedload(SelfEvaluation.school))
-        .order_by(SelfEvaluation.submitted_at, SelfEvaluation.created_at, SelfEvaluation.id), limit)
+        select(SelfEvaluation).where(to_validate | to_write), limit,
+        order_by=(SelfEvaluation.submitted_at, SelfEvaluation.created_at, SelfEvaluation.id),
+        options=(joinedload(SelfEvaluation.school),))
 
 
 def support_due_for(user, today, within_days=14):
@@ -76,8 +77,8 @@ def half_term_duties(user, today):
     verification, and in this half term the schools with an agreed plan that have had nothing verified (every
     school for the LA admin) and, of those the person advises, those not visited yet.
 
-    {"waiting", "half_term" (or None), "not_verified": [school], "not_visited": [school]}, or None for someone who
-    neither advises nor is the LA admin."""
+    {"waiting", "half_term" (or None), "not_verified": [SchoolName], "not_visited": [SchoolName]}, by name, or None for
+    someone who neither advises nor is the LA admin."""
     from sqlalchemy import false, literal, true
 
     from portal.access import is_la_admin
@@ -102,15 +103,25 @@ def half_term_duties(user, today):
     not_verified, not_visited = (verify_at & ~verified_in(half_term)), (visit_at & ~visited)
     # One row even when no school is listed (the count still comes back): every school joins a one-row anchor.
     anchor = select(literal(1).label("one")).subquery("anchor")
+    # Each school as its id and name (all the page shows): early in a half term every plan school is listed, which
+    # at the LA's size is hundreds of schools, too many to load whole.
     rows = db.session.execute(
-        select(waiting, School, not_verified.label("not_verified"), not_visited.label("not_visited"))
+        select(waiting, School.id, School.name, not_verified.label("not_verified"), not_visited.label("not_visited"))
         .select_from(anchor)
         .outerjoin(School, School.active.is_(True) & agreed_plan_in(half_term) & (not_verified | not_visited))
-        .order_by(School.name)).all()
-    for count, school, unverified, unvisited in rows:
+        .order_by(School.name, School.id)).all()
+    for count, school_id, name, unverified, unvisited in rows:
         duties["waiting"] = count
-        if school is not None and unverified:
+        school = SchoolName(school_id, name)
+        if school_id is not None and unverified:
             duties["not_verified"].append(school)
-        if school is not None and unvisited:
+        if school_id is not None and unvisited:
             duties["not_visited"].append(school)
     return duties
+
+
+class SchoolName(NamedTuple):
+    """A school as a list on a home page names it (and links to it)."""
+
+    id: int
+    name: str

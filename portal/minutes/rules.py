@@ -302,6 +302,6 @@ def reviews_without_governing_body_date(limit=20):
                                 newer.number > MinutesVersion.number)
     return first_with_total(
         select(MinutesVersion)
-        .where(MinutesVersion.status == MinutesStatus.CONFIRMED, MinutesVersion.governing_body_on.is_(None), ~superseded)
-        .options(joinedload(MinutesVersion.meeting).joinedload(ReviewMeeting.school))
-        .order_by(MinutesVersion.confirmed_at, MinutesVersion.id), limit)
+        .where(MinutesVersion.status == MinutesStatus.CONFIRMED, MinutesVersion.governing_body_on.is_(None), ~superseded),
+        limit, order_by=(MinutesVersion.confirmed_at, MinutesVersion.id),
+        options=(joinedload(MinutesVersion.meeting).joinedload(ReviewMeeting.school),))
