@@ -241,6 +241,8 @@ def table(results):
                   f"({upload['ratio']:.0%}; the budget's comparison) and a hashing copy's {upload['hashing_copy_mb_s']} MB/s "
                   f"({upload['ratio_to_hashing_copy']:.0%}: read, SHA-256, write, as the portal must); the worker grew by "
                   f"{upload['worker_rss_growth_mb']} MB. "
+                  + (f"gunicorn alone, reading the same bytes and keeping none, managed {upload['server_read_mb_s']} MB/s "
+                     f"({upload['server_read_ratio']:.0%} of the plain copy). " if "server_read_mb_s" in upload else "") +
                   f"Within budget: {_mark(upload['within_budget'])}."]
     if results["scan"]:
         lines += ["", "## Reminder scan at national size", "",

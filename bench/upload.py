@@ -17,9 +17,11 @@ worker's VmRSS from /proc every 20 ms; the worker's own peak (VmHWM, reset just 
 folder (and flushed to disk, as the portal's storage does). The upload must answer with the redirect to the new
 evidence, and the stored file must have the file's size and SHA-256. For a fairer view of the work an upload has to
 do, the same file is also copied with a hashing copy (read, SHA-256, write, flushed: what the portal does with the
-bytes, without HTTP); the budget still compares against the plain copy. Which worker served which request comes from
-gunicorn's access log (its pid on every line): a worker's read count (/proc/<pid>/io) does not include the bytes it
-receives from a socket.
+bytes, without HTTP); the budget still compares against the plain copy. Last, the same file is posted as a plain
+body to a route that only reads it (1 MiB at a time) and keeps nothing: gunicorn's own ceiling for receiving those
+bytes here, with no parsing, hashing or writing. Which worker served which request comes from gunicorn's access log
+(its pid on every line): a worker's read count (/proc/<pid>/io) does not include the bytes it receives from a
+socket.
 
 Prints one JSON line. Budgets (from the issue): the serving worker grows by less than 64 MB during the upload, and
 the upload's throughput is at least half a plain copy's. Exits 1 when a budget is missed. ``run(size_mb)`` returns
@@ -62,13 +64,25 @@ POLL_SECONDS = 0.02
 WARM_UP_BYTES = 2 * MIB  # above Werkzeug's 500 KB in-memory spool, so warm-ups take the big file's path
 DEFAULT_MAX_CONTENT_LENGTH = 520 * MIB  # portal.config.Defaults (not imported: run() keeps the caller's process lean)
 
-WSGI_MODULE = '''"""Written by bench/upload.py: the portal with the two settings no environment variable reaches."""
+WSGI_MODULE = '''"""Written by bench/upload.py: the portal with the two settings no environment variable reaches, and
+/_bench/discard, which reads a request's body 1 MiB at a time and keeps none of it (the server's own ceiling)."""
 import os
 
 from portal import create_app
 
-application = create_app({"MAIL_FOLDER": os.environ["BENCH_MAIL_FOLDER"],
-                          "MAX_CONTENT_LENGTH": int(os.environ["BENCH_MAX_CONTENT_LENGTH"])})
+portal = create_app({"MAIL_FOLDER": os.environ["BENCH_MAIL_FOLDER"],
+                     "MAX_CONTENT_LENGTH": int(os.environ["BENCH_MAX_CONTENT_LENGTH"])})
+
+
+def application(environ, start_response):
+    if environ.get("PATH_INFO") != "/_bench/discard":
+        return portal(environ, start_response)
+    received = 0
+    while piece := environ["wsgi.input"].read(1024 * 1024):
+        received += len(piece)
+    body = str(received).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
 '''
 
 
@@ -373,6 +387,29 @@ class Client:
         finally:
             connection.close()
 
+    def discard(self, file_path: Path) -> float:
+        """POST the file as a plain body to /_bench/discard, 1 MiB at a time; seconds to the answer, which must be
+        the file's size (every byte read by the server)."""
+        size = file_path.stat().st_size
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=900)
+        try:
+            started = time.perf_counter()
+            connection.putrequest("POST", "/_bench/discard")
+            connection.putheader("Content-Type", "application/octet-stream")
+            connection.putheader("Content-Length", str(size))
+            connection.endheaders()
+            with open(file_path, "rb") as source:
+                while chunk := source.read(MIB):
+                    connection.send(chunk)
+            response = connection.getresponse()
+            seconds = time.perf_counter() - started
+            answer = response.read()
+        finally:
+            connection.close()
+        if response.status != 200 or answer != str(size).encode():
+            raise RuntimeError(f"/_bench/discard answered {response.status} {answer[:80]!r}, not {size}")
+        return seconds
+
 
 def csrf_token(page: str) -> str:
     for tag in re.findall(r"<input\b[^>]*>", page):
@@ -526,6 +563,8 @@ def run(size_mb: int = 500, worker_timeout: int | None = None) -> dict:
 
         copy_seconds = _plain_copy(big, folder)
         hashing_copy_seconds = _hashing_copy(big, folder, expected_sha256)
+        os.sync()
+        discard_seconds = client.discard(big)
 
         growth_kb = {pid: poller.peak_kb.get(pid, rss_before[pid]) - rss_before[pid] for pid in workers}
         upload_mb_s = size_mb / upload_seconds
@@ -542,6 +581,8 @@ def run(size_mb: int = 500, worker_timeout: int | None = None) -> dict:
             "ratio": round(ratio, 3),
             "hashing_copy_mb_s": round(hashing_copy_mb_s, 1),
             "ratio_to_hashing_copy": round(upload_mb_s / hashing_copy_mb_s, 3),
+            "server_read_mb_s": round(size_mb / discard_seconds, 1),
+            "server_read_ratio": round(size_mb / discard_seconds / copy_mb_s, 3),
             "worker_rss_growth_mb": round(worker_growth_mb, 1),
             "worker_rss_before_mb": round(rss_before[serving] / 1024, 1),
             "worker_rss_peak_mb": round(poller.peak_kb.get(serving, rss_before[serving]) / 1024, 1),
