@@ -374,3 +374,27 @@ def test_la_admin_home_names_ten_schools_not_verified_and_links_to_the_rest(app,
     queue = client.get("/verification")
     assert 'id="not-verified"' in queue.get_data(as_text=True)
     assert all(f"School {number:02d}" in text_of(queue) for number in range(12))
+
+
+def test_two_quick_stars_leave_one_rather_than_failing(app, borough):
+    """Without JavaScript a double click sends two requests; both may find no star before either adds one. Played
+    here by another connection adding the star just before this one writes its own."""
+    from sqlalchemy import event, insert
+
+    from portal.auth.models import User
+    from portal.home.rules import toggle_star
+    from portal.schools.models import SchoolStar
+
+    with app.app_context():
+        admin, cedar = db.session.get(User, borough["admin"]), db.session.get(School, borough["cedar"])
+
+        def the_other_click(session, flush_context, instances):
+            with db.engine.begin() as other:
+                other.execute(insert(SchoolStar).values(user_id=admin.id, school_id=cedar.id))
+
+        event.listen(db.session, "before_flush", the_other_click, once=True)
+        assert toggle_star(admin, cedar) is True
+        stars = db.session.scalars(select(SchoolStar).where(SchoolStar.user_id == admin.id)).all()
+        assert [star.school_id for star in stars] == [cedar.id]
+        assert toggle_star(admin, cedar) is False  # the next click takes it away, as ever
+        assert db.session.scalars(select(SchoolStar)).all() == []

@@ -2,14 +2,13 @@
 
 from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal import clock
 from portal.access import is_la_admin, may_view_school, school_access, school_ids_where, signed_in
 from portal.categories.paging import ListPagination
 from portal.categories.schemes import current_version
 from portal.exports import filters_in_words, table_response
-from portal.extensions import db, htmx
+from portal.extensions import htmx
 from portal.home import bp
 from portal.home.overview import (
     OVERDUE_KINDS,
@@ -24,7 +23,8 @@ from portal.home.overview import (
     school_names,
     sort_rows,
 )
-from portal.schools.models import PHASES, Role, SchoolStar
+from portal.home.rules import toggle_star
+from portal.schools.models import PHASES, Role
 from portal.schools.rules import schools_with_people
 from portal.templating import govuk_date
 
@@ -189,14 +189,8 @@ def overview_xlsx():
 @school_access(may_view_school)
 def star(school):
     """Star a school to watch it (first on the home page); again to stop."""
-    existing = db.session.scalar(select(SchoolStar).where(SchoolStar.user_id == current_user.id,
-                                                          SchoolStar.school_id == school.id))
-    if existing is None:
-        db.session.add(SchoolStar(user_id=current_user.id, school_id=school.id))
-    else:
-        db.session.delete(existing)
-    db.session.commit()
+    starred = toggle_star(current_user, school)
     if htmx:
-        return render_template("home/_star.html", school=school, starred=existing is None)
+        return render_template("home/_star.html", school=school, starred=starred)
     back = request.form.get("back", "")
     return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("home.index"))

@@ -3,12 +3,13 @@
 from typing import NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal.access import roles_by_school, school_ids_where
 from portal.extensions import db
 from portal.first_few import first_with_total
-from portal.schools.models import Role, School, SchoolRole
+from portal.schools.models import Role, School, SchoolRole, SchoolStar
 from portal.schools.rules import schools_with_people
 
 
@@ -125,3 +126,23 @@ class SchoolName(NamedTuple):
 
     id: int
     name: str
+
+
+def toggle_star(user, school) -> bool:
+    """Star ``school`` for ``user`` (to watch it: first on their home page), or take the star away; True when it is
+    starred now.
+
+    Clicked twice quickly without JavaScript, two requests may both find no star and both add one: the second
+    then meets the first's (one star per person and school) and leaves it, rather than failing."""
+    existing = db.session.scalar(select(SchoolStar).where(SchoolStar.user_id == user.id,
+                                                          SchoolStar.school_id == school.id))
+    if existing is not None:
+        db.session.delete(existing)
+        db.session.commit()
+        return False
+    db.session.add(SchoolStar(user_id=user.id, school_id=school.id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+    return True
