@@ -18,6 +18,7 @@ EXPECTED = {
     "static": "public",
     "auth.sign_in": "public",
     "auth.keep_alive": "signed_in",
+    "auth.kept_form": "signed_in",
     "admin.sessions": "la_admin",
     "retention.settings": "la_admin",
     "admin.subject_access": "la_admin",

@@ -41,11 +41,7 @@ def borough(app, world):
         adviser = db.session.get(User, people["adviser"])
         for school_id in (alder, birch):
             school = db.session.get(School, school_id)
-            plan = plan_rules.create_plan(school, None, kind=PlanKind.RAP, title="Plan", academic_year=year)
-            priority = plan_rules.save_priority(plan, None, title="Reading", description="")
-            plan_rules.save_action(priority, None, description="Phonics", owner="", starts_on=None, due_on=None, cost="")
-            plan_rules.save_criterion(priority, None, description="85% pass", milestones={})
-            db.session.flush()
+            plan = _plan_with_a_criterion(school, year)
             if school_id == alder:
                 plan_rules.agree(plan, adviser)
             # A review next week: its agenda (10 working days before) is already overdue on 25 November.
@@ -59,6 +55,16 @@ def borough(app, world):
         db.session.commit()
         assert version
     return {"alder": alder, "birch": birch, "cedar": cedar, **people}
+
+
+def _plan_with_a_criterion(school, year):
+    """A RAP with one priority, action and success criterion, not yet agreed."""
+    plan = plan_rules.create_plan(school, None, kind=PlanKind.RAP, title="Plan", academic_year=year)
+    priority = plan_rules.save_priority(plan, None, title="Reading", description="")
+    plan_rules.save_action(priority, None, description="Phonics", owner="", starts_on=None, due_on=None, cost="")
+    plan_rules.save_criterion(priority, None, description="85% pass", milestones={})
+    db.session.flush()
+    return plan
 
 
 def _rows(app, today):
@@ -355,13 +361,7 @@ def test_la_admin_home_names_ten_schools_not_verified_and_links_to_the_rest(app,
     with app.app_context():
         year = save_term_dates(None, *YEAR)
         for school_id in school_ids:
-            school = db.session.get(School, school_id)
-            plan = plan_rules.create_plan(school, None, kind=PlanKind.RAP, title="Plan", academic_year=year)
-            priority = plan_rules.save_priority(plan, None, title="Reading", description="")
-            plan_rules.save_action(priority, None, description="Phonics", owner="", starts_on=None, due_on=None, cost="")
-            plan_rules.save_criterion(priority, None, description="85% pass", milestones={})
-            db.session.flush()
-            plan_rules.agree(plan, None)
+            plan_rules.agree(_plan_with_a_criterion(db.session.get(School, school_id), year), None)
         db.session.commit()
     sign_in("admin@example.org")
     page = client.get("/")

@@ -12,3 +12,9 @@ class SignInForm(FlaskForm):
         "Password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your password")]
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class DiscardKeptForm(FlaskForm):
+    """Only the CSRF token: the person discards what was kept from a form sent after their session ended."""
+
+    submit = SubmitField("Discard it", widget=GovSubmitInput())

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, false, func
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -93,3 +93,18 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     used_at: Mapped[datetime | None]
+
+
+class KeptForm(db.Model):
+    """What someone had typed into a form they sent after their session had ended, kept for a day so that once
+    signed in again they can send it again rather than type it all out (``portal.auth.kept_forms``). One per
+    person: the latest."""
+
+    __tablename__ = "kept_form"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    path: Mapped[str] = mapped_column(String(2000))  # where the form was sent: this site's path and query
+    fields: Mapped[list] = mapped_column(JSON, default=list)  # [[name, value], ...] in the order sent
+    file_names: Mapped[list] = mapped_column(JSON, default=list)  # files chosen, which are not kept
+    kept_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)

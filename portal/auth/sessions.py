@@ -4,7 +4,8 @@ and, however busy, after an absolute lifetime (``SESSION_LIFETIME_HOURS``, 8) fr
 Both are checked on the server against the portal's clock at the start of every request, from two times the
 signed session cookie carries, so an old copy of a cookie is no use either. A page someone is typing into keeps
 the session alive while they type (``static/js/keep-alive.js`` asks ``/session/keep-alive`` now and then); without
-JavaScript, the idle timeout counts from the last page loaded. Signing out ends every session of the person on
+JavaScript, the idle timeout counts from the last page loaded, and a form sent after the session ended keeps what
+was typed, to send again after signing in (``auth.kept_forms``). Signing out ends every session of the person on
 the server (``auth.rules.end_sessions``)."""
 
 from flask import current_app, flash, redirect, request, session, url_for
@@ -12,6 +13,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from portal import audit, clock
+from portal.auth import kept_forms
 from portal.auth.models import SessionSettings
 from portal.errors_domain import RuleBroken
 from portal.extensions import db, htmx
@@ -24,9 +26,11 @@ SEEN_EVERY_SECONDS = 30
 # Requests that neither need a session nor may end one.
 UNCHECKED_ENDPOINTS = {"static", "health.healthz"}
 MESSAGES = {
-    "idle": "You were signed out because the portal was not used for {minutes} minutes. Sign in again to carry on.",
-    "lifetime": "You were signed out because you signed in more than {hours} hours ago. Sign in again to carry on.",
+    "idle": "You were signed out because the portal was not used for {minutes} minutes.",
+    "lifetime": "You were signed out because you signed in more than {hours} hours ago.",
 }
+CARRY_ON = "Sign in again to carry on."
+KEPT = "What you had typed was kept: sign in again to check it and send it."
 
 
 @kept_between_requests(SessionSettings)
@@ -68,6 +72,7 @@ def start():
 
 def init_app(app):
     app.before_request(_check)
+    app.before_request(kept_forms.forget_when_sent_again)  # after the check: only in a session still going
 
 
 def _check():
@@ -95,12 +100,27 @@ def _check():
 def _end(reason, idle_minutes, lifetime):
     summary = ("Signed out after the idle timeout" if reason == "idle"
                else "Signed out at the end of the session's lifetime")
+    kept = _keep_what_was_sent()
+    if kept is not None:
+        summary += f"; kept what was sent to {kept.path} to send again"
     audit.record("auth.session_ended", summary, record_type="user", record_id=current_user.id)
     db.session.commit()
     logout_user()
     session.clear()
-    flash(MESSAGES[reason].format(minutes=idle_minutes, hours=round(lifetime / 3600)), "important")
-    target = url_for("auth.sign_in", next=request.full_path if request.method == "GET" and not htmx else None)
+    flash(MESSAGES[reason].format(minutes=idle_minutes, hours=round(lifetime / 3600))
+          + " " + (CARRY_ON if kept is None else KEPT), "important")
+    if kept is not None:
+        next_page = url_for("auth.kept_form")
+    else:
+        next_page = request.full_path if request.method == "GET" and not htmx else None
+    target = url_for("auth.sign_in", next=next_page)
     if htmx:
         return "", 204, {"HX-Redirect": target}
     return redirect(target)
+
+
+def _keep_what_was_sent():
+    """A form sent after the session ended: keep what was typed (``auth.kept_forms``), or None."""
+    if request.method != "POST" or request.mimetype not in kept_forms.FORM_TYPES or request.endpoint is None:
+        return None  # (no endpoint: no page to send it to again)
+    return kept_forms.keep(current_user, request.full_path.rstrip("?"), request.form, request.files)

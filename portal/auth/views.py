@@ -7,9 +7,9 @@ from sqlalchemy import select
 from portal import access, audit, data_stamp, settings_cache
 from portal.access import public, signed_in
 from portal.auth import bp
-from portal.auth.forms import SignInForm
+from portal.auth.forms import DiscardKeptForm, SignInForm
 from portal.auth.models import User
-from portal.auth import signing_in, throttle
+from portal.auth import kept_forms, signing_in, throttle
 from portal.auth.rules import authenticate, end_sessions
 from portal.extensions import db, login_manager
 from portal.schools.models import SchoolRole
@@ -85,6 +85,25 @@ def sign_in():
 def keep_alive():
     """Asked now and then by a page someone is typing into, so the idle timeout counts from their last keystroke."""
     return "", 204
+
+
+@bp.route("/session/kept", methods=["GET", "POST"])
+@signed_in
+def kept_form():
+    """What someone had typed into a form they sent after their session ended: to send again, or to discard."""
+    kept = kept_forms.latest_for(current_user)
+    if kept is None:  # sent again or discarded already, or over a day old
+        return redirect(url_for("home.index"))
+    form = DiscardKeptForm()
+    if form.validate_on_submit():
+        kept_forms.forget(current_user, kept.id)
+        audit.record("auth.kept_form_discarded", f"Discarded what was kept from {kept.path}", record_type="user",
+                     record_id=current_user.id)
+        db.session.commit()
+        flash("What you had typed has been discarded.", "success")
+        return redirect(url_for("home.index"))
+    return render_template("auth/kept_form.html", kept=kept, form=form, label=kept_forms.label,
+                           sent_again_field=kept_forms.SENT_AGAIN_FIELD)
 
 
 @bp.route("/sign-out", methods=["POST"])

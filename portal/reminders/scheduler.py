@@ -25,6 +25,7 @@ def run_once(app, now=None):
     """One scan and one delivery run; what the periodic job does. Lapsed accuracy checks are made final first.
 
     Reminders are queued and sent only on working days; notices go out any day."""
+    from portal.auth import kept_forms
     from portal.auth.throttle import forget_old
     from portal.evidence.storage import remove_unfinished_uploads
     from portal.reminders.outbox import deliver_due
@@ -36,6 +37,7 @@ def run_once(app, now=None):
         day = sending_day(now or started_at)
         finalise_unanswered(day)
         forget_old(now)
+        kept_forms.forget_old(now)
         remove_unfinished_uploads(app.config, older_than_seconds=UNFINISHED_UPLOAD_SECONDS)
         scanned = scan(now)
         # Without a given time, deliver as of after the scan: what it just queued is due too.
