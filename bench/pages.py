@@ -15,11 +15,15 @@ def percentile(samples, fraction):
 WORKED_OUT = {"Cache-Control": "no-cache"}
 
 
-def _timed(session, url, runs, headers=None):
-    """(milliseconds of each request, the last response) after warm-up requests (enough for each worker to have
-    the page in memory)."""
-    for _ in range(4):
-        session.get(url, timeout=120, headers=headers)
+def _timed(session, url, runs, headers=None, workers=2):
+    """(milliseconds of each request, the last response) after warm-up requests: at least four, and until each of
+    the server's ``workers`` has answered (so each has the page in memory; which worker takes a request is up to
+    the operating system, and four in a row may all go to one)."""
+    answered_by = set()
+    for warm_up in range(40):
+        if warm_up >= 4 and len(answered_by) >= workers:
+            break
+        answered_by.add(session.get(url, timeout=120, headers=headers).headers.get("X-Bench-Worker"))
     timings = []
     response = None
     for _ in range(runs):

@@ -3,7 +3,8 @@
 The app is the portal's own (``create_app``), configured from BENCH_DATABASE_URL and BENCH_FOLDER, with two
 additions that exist only here, never in a deployment:
 - every response says how many SQL statements it took (header X-Bench-Statements), so statement counts are read
-  through the same server that is timed;
+  through the same server that is timed, and which worker answered (X-Bench-Worker), so warming up can go on
+  until every worker has the page in memory;
 - every request runs as of BENCH_AS_OF (an ISO date and time, London) when it is set, so pages show the
   dataset as of its own day whatever the date of the run;
 - ``/_bench/baseline?bytes=N`` renders N bytes of plain paragraphs through the same base template with no
@@ -48,6 +49,7 @@ def _count_statements(app):
     @app.after_request
     def say_how_many(response):
         response.headers["X-Bench-Statements"] = str(g.get("bench_statements", 0))
+        response.headers["X-Bench-Worker"] = str(os.getpid())
         return response
 
 

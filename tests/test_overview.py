@@ -188,7 +188,8 @@ def test_half_term_duties_count_waiting_evidence_even_when_no_school_is_listed(a
         head = db.session.get(User, borough["head"])
         assert half_term_duties(head, today) is None  # neither advises nor runs the LA
         duties = half_term_duties(admin, today)
-        assert (duties["waiting"], [s.name for s in duties["not_verified"]], duties["not_visited"]) == (0, ["Alder Primary"], [])
+        assert (duties["waiting"], [s.name for s in duties["not_verified"]], duties["not_verified_count"],
+                duties["not_visited"]) == (0, ["Alder Primary"], 1, [])
         assert [s.name for s in half_term_duties(adviser, today)["not_visited"]] == ["Alder Primary"]  # Birch: no agreed plan
         meeting = meeting_rules.school_meetings(alder)[0]
         for title in ("Book looks", "Pupil voice"):
@@ -200,7 +201,7 @@ def test_half_term_duties_count_waiting_evidence_even_when_no_school_is_listed(a
         db.session.flush()
         for person in (admin, adviser):
             assert half_term_duties(person, today) == {"waiting": 1, "half_term": half_term_on(today), "not_verified": [],
-                                                       "not_visited": []}
+                                                       "not_verified_count": 0, "not_visited": []}
         assert half_term_duties(admin, date(2026, 8, 20))["half_term"] is None  # summer holiday: the count alone
         db.session.rollback()
 
@@ -374,6 +375,25 @@ def test_la_admin_home_names_ten_schools_not_verified_and_links_to_the_rest(app,
     queue = client.get("/verification")
     assert 'id="not-verified"' in queue.get_data(as_text=True)
     assert all(f"School {number:02d}" in text_of(queue) for number in range(12))
+
+
+def test_an_advisers_duties_name_ten_schools_not_verified_and_every_one_not_visited(app, world):
+    """The names stop at ten (the rest are counted), but a school not visited is always listed, verified or not."""
+    from portal import clock
+    from portal.auth.models import User
+    from portal.home.rules import half_term_duties
+
+    school_ids = [world.school(f"School {number:02d}", urn=500000 + number) for number in range(12)]
+    adviser_id = world.user("adviser@example.org", roles=[(school_id, Role.ADVISER) for school_id in school_ids])
+    with app.app_context():
+        year = save_term_dates(None, *YEAR)
+        for school_id in school_ids:
+            plan_rules.agree(_plan_with_a_criterion(db.session.get(School, school_id), year), None)
+        db.session.commit()
+        duties = half_term_duties(db.session.get(User, adviser_id), clock.today())
+    assert [school.name for school in duties["not_verified"]] == [f"School {number:02d}" for number in range(10)]
+    assert duties["not_verified_count"] == 12
+    assert [school.name for school in duties["not_visited"]] == [f"School {number:02d}" for number in range(12)]
 
 
 def test_two_quick_stars_leave_one_rather_than_failing(app, borough):

@@ -312,7 +312,7 @@ def school_names(school_ids, starred_by, today: date, *, active_only=True):
                     SchoolCategory.category_id, SchoolCategory.previous_category_id, unverified.label("unverified"))
              .outerjoin(newest, newest.c.school_id == School.id)
              .outerjoin(SchoolCategory, SchoolCategory.id == newest.c.id)
-             .order_by(School.name))
+             .order_by(School.id))  # (the callers sort by name as people read it: casefolded)
     if active_only:
         query = query.where(School.active.is_(True))
     if school_ids is not None:

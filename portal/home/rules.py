@@ -73,14 +73,16 @@ def light_touch_due_for(user, today, within_days=20):
     return light_touch_due(school_ids, today, within_days)
 
 
-def half_term_duties(user, today):
+def half_term_duties(user, today, names=10):
     """An adviser's half-termly duties for a home page, in one statement: how many pieces of evidence wait for
     verification, and in this half term the schools with an agreed plan that have had nothing verified (every
     school for the LA admin) and, of those the person advises, those not visited yet.
 
-    {"waiting", "half_term" (or None), "not_verified": [SchoolName], "not_visited": [SchoolName]}, by name, or None for
-    someone who neither advises nor is the LA admin."""
-    from sqlalchemy import false, literal, true
+    {"waiting", "half_term" (or None), "not_verified": [SchoolName], "not_verified_count", "not_visited":
+    [SchoolName]}, by name, or None for someone who neither advises nor is the LA admin. Only the first ``names``
+    schools not verified are named (the verification queue lists them all): early in a half term that is every
+    plan school, thousands in a shared deployment, and the database counts them rather than send every name."""
+    from sqlalchemy import case, false, func, literal, true
 
     from portal.access import is_la_admin
     from portal.evidence.rules import agreed_plan_in, verified_in, waiting_for_verification
@@ -92,7 +94,8 @@ def half_term_duties(user, today):
     if not admin and not advised:
         return None
     waiting = waiting_for_verification(None if admin else advised).scalar_subquery()
-    duties = {"waiting": 0, "half_term": half_term_on(today), "not_verified": [], "not_visited": []}
+    duties = {"waiting": 0, "half_term": half_term_on(today), "not_verified": [], "not_verified_count": 0,
+              "not_visited": []}
     half_term = duties["half_term"]
     if half_term is None:
         duties["waiting"] = db.session.scalar(select(waiting))
@@ -102,19 +105,23 @@ def half_term_duties(user, today):
     visited = (select(Visit.id).where(Visit.school_id == School.id, Visit.visited_on.between(half_term.starts_on,
                                                                                               half_term.ends_on)).exists())
     not_verified, not_visited = (verify_at & ~verified_in(half_term)), (visit_at & ~visited)
-    # One row even when no school is listed (the count still comes back): every school joins a one-row anchor.
+    flagged = (select(School.id, School.name, not_verified.label("not_verified"), not_visited.label("not_visited"))
+               .where(School.active.is_(True), agreed_plan_in(half_term), not_verified | not_visited).subquery())
+    ranked = select(flagged, func.sum(case((flagged.c.not_verified, 1), else_=0)).over().label("not_verified_count"),
+                    func.row_number().over(partition_by=flagged.c.not_verified, order_by=(flagged.c.name, flagged.c.id))
+                    .label("position")).subquery()
+    # One row even when no school is listed (the count still comes back): the schools join a one-row anchor.
     anchor = select(literal(1).label("one")).subquery("anchor")
-    # Each school as its id and name (all the page shows): early in a half term every plan school is listed, which
-    # at the LA's size is hundreds of schools, too many to load whole.
     rows = db.session.execute(
-        select(waiting, School.id, School.name, not_verified.label("not_verified"), not_visited.label("not_visited"))
+        select(waiting, ranked.c.id, ranked.c.name, ranked.c.not_verified, ranked.c.not_visited,
+               ranked.c.not_verified_count)
         .select_from(anchor)
-        .outerjoin(School, School.active.is_(True) & agreed_plan_in(half_term) & (not_verified | not_visited))
-        .order_by(School.name, School.id)).all()
-    for count, school_id, name, unverified, unvisited in rows:
-        duties["waiting"] = count
+        .outerjoin(ranked, ranked.c.not_visited | (ranked.c.not_verified & (ranked.c.position <= names)))
+        .order_by(ranked.c.name, ranked.c.id)).all()
+    for count, school_id, name, unverified, unvisited, unverified_count in rows:
+        duties["waiting"], duties["not_verified_count"] = count, unverified_count or 0
         school = SchoolName(school_id, name)
-        if school_id is not None and unverified:
+        if school_id is not None and unverified and len(duties["not_verified"]) < names:
             duties["not_verified"].append(school)
         if school_id is not None and unvisited:
             duties["not_visited"].append(school)

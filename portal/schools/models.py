@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -119,11 +119,14 @@ class SchoolRole(db.Model):
 
     __tablename__ = "school_role"
     __audited__ = True
-    __table_args__ = (UniqueConstraint("user_id", "school_id", "role", name="uq_school_role_user_school_role"),)
+    # By school and role: "does this school have an adviser?" is answered from the index alone, for every school
+    # the LA overview counts (20,000 in a shared deployment).
+    __table_args__ = (UniqueConstraint("user_id", "school_id", "role", name="uq_school_role_user_school_role"),
+                      Index("ix_school_role_school_role", "school_id", "role"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
     role: Mapped[Role] = mapped_column(Enum(Role, name="school_role_kind", values_callable=lambda e: [m.value for m in e], native_enum=False, length=40))
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
 
