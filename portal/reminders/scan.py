@@ -13,6 +13,7 @@ advisers, who follow them up (their home pages list the same activities).
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
@@ -90,9 +91,14 @@ def sending_day(now: datetime) -> date:
 
 def _in_window(today, send_on, until, closures=frozenset()):
     """Inside [send on, until], where an ``until`` that falls on a day off stretches to the next working day."""
-    if not is_working_day(until, closures):
-        until = shift_working_days(until, 1, closures)
-    return send_on <= today <= until
+    return send_on <= today <= _stretched(until, closures)
+
+
+@lru_cache(maxsize=4096)
+def _stretched(until, closures):
+    """``until``, or the next working day when it is a day off (remembered: tens of thousands of meetings in a
+    scan share a few hundred dates)."""
+    return until if is_working_day(until, closures) else shift_working_days(until, 1, closures)
 
 
 def _people(school, roles):
@@ -244,9 +250,12 @@ def _slices(values, size=500):
 def _meetings_due(today, settings, closures):
     """{meeting id: (school id, [Due])} for every meeting with a reminder due today, decided on plain rows."""
     kinds = {kind.key: kind for kind in all_kinds()}
-    due = {}
+    due, deadlines = {}, {}  # deadlines by date and kind: tens of thousands of meetings share a few hundred
     for row in _meeting_rows(today):
-        dues = _meeting_dues(row, deadlines_on(row.meets_on, kinds.get(row.kind_key), settings, closures), today, closures)
+        key = (row.meets_on, row.kind_key)
+        if key not in deadlines:
+            deadlines[key] = deadlines_on(row.meets_on, kinds.get(row.kind_key), settings, closures)
+        dues = _meeting_dues(row, deadlines[key], today, closures)
         if dues:
             due[row.id] = (row.school_id, dues)
     return due
