@@ -25,8 +25,17 @@ KEPT_FOR = timedelta(days=1)
 SENT_AGAIN_FIELD = "kept_form_id"
 # Never kept: the CSRF token (a fresh one goes with the form), and secrets.
 NOT_KEPT = {"csrf_token", SENT_AGAIN_FIELD, "code", "recovery_code", "client_secret", "secret"}
-# What a form can be sent as, to be kept (anything else, JSON say, is not a person's typing).
+# What a form can be sent as, to be kept.
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def sent_a_form() -> bool:
+    """Whether this request sends a form someone filled in (anything else, JSON say, is not a person's typing)."""
+    return request.method == "POST" and request.mimetype in FORM_TYPES
+
+
+def _over_a_day_old(now):
+    return KeptForm.kept_at < now - KEPT_FOR
 
 
 def worth_keeping(name: str) -> bool:
@@ -44,7 +53,7 @@ def keep(user, path: str, form, files) -> KeptForm | None:
     if not any(value.strip() for _, value in fields) and not file_names:
         return None
     now = clock.now()
-    db.session.execute(delete(KeptForm).where((KeptForm.user_id == user.id) | (KeptForm.kept_at < now - KEPT_FOR)),
+    db.session.execute(delete(KeptForm).where((KeptForm.user_id == user.id) | _over_a_day_old(now)),
                        execution_options={"synchronize_session": "fetch"})
     kept = KeptForm(user_id=user.id, path=path, fields=fields, file_names=file_names, kept_at=now)
     db.session.add(kept)
@@ -53,8 +62,7 @@ def keep(user, path: str, form, files) -> KeptForm | None:
 
 def latest_for(user) -> KeptForm | None:
     """The person's kept form, if less than a day old."""
-    return db.session.scalar(select(KeptForm).where(KeptForm.user_id == user.id,
-                                                    KeptForm.kept_at >= clock.now() - KEPT_FOR)
+    return db.session.scalar(select(KeptForm).where(KeptForm.user_id == user.id, ~_over_a_day_old(clock.now()))
                              .order_by(KeptForm.id.desc()).limit(1))
 
 
@@ -70,7 +78,7 @@ def forget(user, kept_id) -> bool:
 def forget_when_sent_again():
     """Before a form sent again from the kept form's page is handled: forget the kept form. The page that takes it
     keeps what was typed in its own way from here (shown again with any errors), as for any form."""
-    if request.method != "POST" or request.mimetype not in FORM_TYPES or SENT_AGAIN_FIELD not in request.form:
+    if not sent_a_form() or SENT_AGAIN_FIELD not in request.form:
         return
     if current_user.is_authenticated and forget(current_user, request.form[SENT_AGAIN_FIELD]):
         audit.record("auth.kept_form_sent_again", f"Sent again what was kept from {request.path}",
@@ -80,7 +88,7 @@ def forget_when_sent_again():
 
 def forget_old(now=None) -> int:
     """For the scheduler: kept forms over a day old are forgotten (and never shown: ``latest_for``)."""
-    result = db.session.execute(delete(KeptForm).where(KeptForm.kept_at < (now or clock.now()) - KEPT_FOR),
+    result = db.session.execute(delete(KeptForm).where(_over_a_day_old(now or clock.now())),
                                 execution_options={"synchronize_session": "fetch"})
     return result.rowcount or 0
 

@@ -121,6 +121,6 @@ def _end(reason, idle_minutes, lifetime):
 
 def _keep_what_was_sent():
     """A form sent after the session ended: keep what was typed (``auth.kept_forms``), or None."""
-    if request.method != "POST" or request.mimetype not in kept_forms.FORM_TYPES or request.endpoint is None:
+    if not kept_forms.sent_a_form() or request.endpoint is None:
         return None  # (no endpoint: no page to send it to again)
     return kept_forms.keep(current_user, request.full_path.rstrip("?"), request.form, request.files)

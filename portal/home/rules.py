@@ -110,21 +110,22 @@ def half_term_duties(user, today, names=10):
     ranked = select(flagged, func.sum(case((flagged.c.not_verified, 1), else_=0)).over().label("not_verified_count"),
                     func.row_number().over(partition_by=flagged.c.not_verified, order_by=(flagged.c.name, flagged.c.id))
                     .label("position")).subquery()
-    # One row even when no school is listed (the count still comes back): the schools join a one-row anchor.
+    named = ranked.c.not_verified & (ranked.c.position <= names)
+    # One row even when no school is listed (the count still comes back): the schools join a one-row anchor, and
+    # that row's flags are NULL.
     anchor = select(literal(1).label("one")).subquery("anchor")
     rows = db.session.execute(
-        select(waiting, ranked.c.id, ranked.c.name, ranked.c.not_verified, ranked.c.not_visited,
+        select(waiting, ranked.c.id, ranked.c.name, named.label("named"), ranked.c.not_visited,
                ranked.c.not_verified_count)
         .select_from(anchor)
-        .outerjoin(ranked, ranked.c.not_visited | (ranked.c.not_verified & (ranked.c.position <= names)))
+        .outerjoin(ranked, ranked.c.not_visited | named)
         .order_by(ranked.c.name, ranked.c.id)).all()
-    for count, school_id, name, unverified, unvisited, unverified_count in rows:
+    for count, school_id, name, is_named, unvisited, unverified_count in rows:
         duties["waiting"], duties["not_verified_count"] = count, unverified_count or 0
-        school = SchoolName(school_id, name)
-        if school_id is not None and unverified and len(duties["not_verified"]) < names:
-            duties["not_verified"].append(school)
-        if school_id is not None and unvisited:
-            duties["not_visited"].append(school)
+        if is_named:
+            duties["not_verified"].append(SchoolName(school_id, name))
+        if unvisited:
+            duties["not_visited"].append(SchoolName(school_id, name))
     return duties
 
 
