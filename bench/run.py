@@ -5,8 +5,8 @@ years of history) and a tenth of it, serves each through gunicorn (two workers, 
 page beside the baseline route at the page's own size, with the SQL statements each page took; at LA size it
 also times the LA overview's XLSX export and runs wrk on the adviser home, the LA overview and the baseline.
 At national size (bench/national.py: 20,000 schools, 120,000 meetings) it times the LA overview and the
-reminder scan (first and repeat). Then one 500 MB evidence upload (bench/upload.py). The results, with the
-budgets of issue 21, go to bench/results/results.md and .json and are printed.
+reminder scan (first and repeat). Then 500 MB evidence uploads, both ways a browser sends them (bench/upload.py).
+The results, with the budgets of issue 21, go to bench/results/results.md and .json and are printed.
 
     .venv/bin/python -m bench.run [--quick] [--no-postgres] [--no-upload] [--no-national]
 """
@@ -237,10 +237,14 @@ def table(results):
     if results.get("upload"):
         upload = results["upload"]
         lines += ["", "## Evidence upload through gunicorn", "",
-                  f"{upload['size_mb']} MB: {upload['upload_mb_s']} MB/s beside a plain copy's {upload['copy_mb_s']} MB/s "
-                  f"({upload['ratio']:.0%}; the budget's comparison) and a hashing copy's {upload['hashing_copy_mb_s']} MB/s "
-                  f"({upload['ratio_to_hashing_copy']:.0%}: read, SHA-256, write, as the portal must); the worker grew by "
-                  f"{upload['worker_rss_growth_mb']} MB. "
+                  f"{upload['size_mb']} MB, medians of {upload.get('rounds', 1)} rounds. As a browser with JavaScript "
+                  f"sends it (the file alone, as soon as it is chosen): {upload['upload_mb_s']} MB/s beside a plain "
+                  f"copy's {upload['copy_mb_s']} MB/s ({upload['ratio']:.0%}; the budget's comparison) and a hashing "
+                  f"copy's {upload['hashing_copy_mb_s']} MB/s ({upload['ratio_to_hashing_copy']:.0%}: read, SHA-256, "
+                  f"write, as the portal must). "
+                  + (f"In a form without JavaScript (multipart): {upload['form_upload_mb_s']} MB/s "
+                     f"({upload['form_ratio']:.0%}). " if "form_upload_mb_s" in upload else "") +
+                  f"The worker grew by at most {upload['worker_rss_growth_mb']} MB. "
                   + (f"gunicorn alone, reading the same bytes and keeping none, managed {upload['server_read_mb_s']} MB/s "
                      f"({upload['server_read_ratio']:.0%} of the plain copy). " if "server_read_mb_s" in upload else "") +
                   f"Within budget: {_mark(upload['within_budget'])}."]

@@ -19,7 +19,7 @@ from sqlalchemy import event, text
 
 from portal import create_app
 from portal.extensions import db
-from tests.pages import check_page
+from tests.pages import check_fragment, check_page
 
 PASSWORD = "correct-horse-battery"
 
@@ -51,9 +51,12 @@ class CheckedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
-        is_htmx_fragment = "HX-Request" in (kwargs.get("headers") or {})
-        if response.mimetype == "text/html" and response.status_code < 500 and response.data and not is_htmx_fragment:
-            check_page(response.get_data(as_text=True))
+        headers = kwargs.get("headers") or {}
+        if response.mimetype == "text/html" and response.status_code < 500 and response.data:
+            if "X-File-Name" in headers and response.status_code == 201:  # a file sent as chosen: its line, for a list
+                check_fragment(response.get_data(as_text=True))
+            elif "HX-Request" not in headers:
+                check_page(response.get_data(as_text=True))
         return response
 
 

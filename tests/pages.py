@@ -49,6 +49,18 @@ class _PageFacts(HTMLParser):
             self.title += data
 
 
+def check_fragment(html: str):
+    """Fail the test when a piece of a page (for a script to put in its place) is not valid HTML there."""
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    try:
+        parser.parseFragment(html, container="ul" if html.lstrip().startswith("<li") else "div")
+    except html5lib.html5parser.ParseError as error:
+        raise AssertionError(f"invalid HTML: {error}") from None
+    facts = _PageFacts()
+    facts.feed(html)
+    assert facts.inline_styles == 0 and facts.inline_scripts == 0, "inline style or script: the CSP forbids them"
+
+
 def check_page(html: str):
     """Fail the test when the page breaks a rule every page keeps."""
     parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)

@@ -2,12 +2,14 @@
 
 import hashlib
 import io
+import os
 import socket
 
 import pytest
 
 from portal.evidence.files import FileRefused
 from portal.evidence.storage import S3Storage, storage_for
+from portal.evidence.streamed import receive_file
 
 boto3 = pytest.importorskip("boto3")
 server_module = pytest.importorskip("moto.server")
@@ -63,3 +65,16 @@ def test_delete_removes_the_object_and_ignores_a_missing_one(storage):
     storage.delete(stored.key)
     assert not storage.exists(stored.key)
     storage.delete(stored.key)
+
+
+def test_a_file_sent_as_a_body_goes_into_the_bucket_checked_and_measured(storage):
+    content = b"%PDF-1.4\n" + os.urandom(2 * 1024 * 1024)
+    kind, stored = receive_file(storage, io.BytesIO(content), length=len(content), max_bytes=10 * 1024 * 1024,
+                                display_name="plan.pdf")
+    assert kind.label == "PDF" and stored.sha256 == hashlib.sha256(content).hexdigest()
+    assert storage.open(stored.key).read() == content
+    keys = {item["Key"] for item in storage.client.list_objects_v2(Bucket="evidence").get("Contents", [])}
+    with pytest.raises(FileRefused, match="report.pdf"):
+        receive_file(storage, io.BytesIO(b"MZ\x90\x00" + b"\x00" * 300), length=304, max_bytes=10 ** 6,
+                     display_name="report.pdf")
+    assert {item["Key"] for item in storage.client.list_objects_v2(Bucket="evidence").get("Contents", [])} == keys

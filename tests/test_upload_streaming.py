@@ -221,7 +221,7 @@ def test_other_storage_keeps_werkzeugs_own_files(app):
         app.config.update(saved)
 
 
-def test_a_write_that_fails_on_the_writer_thread_is_raised_not_lost(app, uploads):
+def test_a_write_that_fails_is_raised_not_lost(app, uploads):
     """A full disk, played by a file size limit (the process ignores SIGXFSZ so the write just fails)."""
     import resource
     import signal

@@ -27,3 +27,85 @@ function keepAlive() {
 for (const kind of ["input", "keydown", "pointerdown"]) {
   document.addEventListener(kind, keepAlive, { passive: true });
 }
+
+// Files are sent as soon as they are chosen, each as a request's whole body (evidence.upload_file): nothing to
+// parse, so big files arrive several times faster, and each is kept while the rest of the form is filled in. A
+// file that could not be sent (the connection dropped, the session ended) stays chosen and goes with the form, as
+// it does without JavaScript.
+function sendFile(input, file, progress) {
+  return new Promise((resolve) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", input.dataset.uploadUrl);
+    const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    for (const [name, value] of Object.entries(headers)) request.setRequestHeader(name, value);
+    request.setRequestHeader("Content-Type", "application/octet-stream");
+    request.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) progress.value = Math.round((event.loaded / event.total) * 100);
+    });
+    request.addEventListener("load", () => resolve({ status: request.status, text: request.responseText }));
+    request.addEventListener("error", () => resolve({ status: 0 }));
+    request.addEventListener("abort", () => resolve({ status: 0 }));
+    request.send(file);
+  });
+}
+
+function showRefusals(input, refusals) {
+  const group = input.closest(".govuk-form-group");
+  group.querySelector("[data-upload-refusals]")?.remove();
+  group.classList.toggle("govuk-form-group--error", refusals.length > 0 || !!group.querySelector(".govuk-error-message"));
+  if (!refusals.length) return;
+  const message = document.createElement("p");
+  message.className = "govuk-error-message";
+  message.id = `${input.id}-upload-error`;
+  message.dataset.uploadRefusals = "";
+  const hidden = document.createElement("span");
+  hidden.className = "govuk-visually-hidden";
+  hidden.textContent = "Error: ";
+  message.append(hidden, refusals.join(". "));
+  input.before(message);
+  input.setAttribute("aria-describedby", `${input.getAttribute("aria-describedby") || ""} ${message.id}`.trim());
+}
+
+async function sendChosenFiles(input) {
+  const box = input.form && input.form.querySelector("[data-kept-files]");
+  if (!box || !input.files.length) return;
+  const list = box.querySelector("ul");
+  const buttons = input.form.querySelectorAll("[type=submit]");
+  const unsent = [];
+  const refusals = [];
+  buttons.forEach((button) => { button.disabled = true; });
+  box.hidden = false;
+  for (const file of Array.from(input.files)) {
+    if (file.size > Number(input.dataset.maxBytes)) {
+      refusals.push(`${file.name} ${input.dataset.tooBig}`);
+      continue;
+    }
+    const line = document.createElement("li");
+    const progress = document.createElement("progress");
+    progress.max = 100;
+    progress.value = 0;
+    progress.className = "portal-upload-progress";
+    progress.setAttribute("aria-label", `Uploading ${file.name}`);
+    line.append(`${file.name} `, progress);
+    list.append(line);
+    const answer = await sendFile(input, file, progress);
+    if (answer.status === 201) {
+      line.outerHTML = answer.text;
+    } else {
+      line.remove();
+      if (answer.status === 422 || answer.status === 415) refusals.push(answer.text);
+      else unsent.push(file);
+    }
+  }
+  const stillChosen = new DataTransfer();
+  unsent.forEach((file) => stillChosen.items.add(file));
+  input.files = stillChosen.files;
+  box.hidden = list.children.length === 0;
+  showRefusals(input, refusals);
+  buttons.forEach((button) => { button.disabled = false; });
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target.matches("input[type=file][data-upload-url]")) sendChosenFiles(event.target);
+});
