@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.evidence.models import EvidenceItem, EvidenceStatus
 from portal.extensions import db
+from portal.many_values import among
 from portal.meetings.models import MeetingStatus, ReviewMeeting
 from portal.meetings.kinds import all_kinds
 from portal.meetings.models import MeetingMember
@@ -139,33 +140,52 @@ def _meeting_rows(today):
     ).all()
 
 
-def _meeting_dues(row, deadlines, today, closures) -> list[Due]:
-    """What a meeting (a row of ``_meeting_rows`` or the meeting itself) has due today: the one place that decides."""
+@dataclass(frozen=True)
+class _Windows:
+    """What is in its window today for every meeting held on one date, of one kind (its deadlines are the same):
+    worked out once for the tens of thousands of meetings that share a few hundred dates and kinds."""
+
+    evidence: tuple[Due, ...]  # if the meeting reviews a plan and has no evidence yet
+    agenda: tuple[Due, ...]  # if its agenda has not been sent
+    coming_up: bool  # the "meeting coming up" reminder (its stage names the start time, so it is made per meeting)
+    minutes: tuple[Due, ...]  # if its minutes have not been circulated and the meeting has been held
+
+
+def _windows(meets_on, deadlines, today, closures) -> _Windows:
+    """The one place that decides which reminder of a meeting is in its window on ``today``."""
+
+    def stage(kind, due, stages):
+        return tuple(Due(kind, name, due, overdue) for name, send_on, until, overdue in stages
+                     if _in_window(today, send_on, until, closures))
+
+    day_before_meeting = meets_on - timedelta(days=1)
+    evidence, agenda, minutes = deadlines.evidence_due, deadlines.agenda_due, deadlines.minutes_due
+    return _Windows(
+        evidence=stage("evidence", evidence, [
+            (f"{evidence}:5-days", shift_working_days(evidence, -5, closures), shift_working_days(evidence, -2, closures), False),
+            (f"{evidence}:1-day", shift_working_days(evidence, -1, closures), evidence, False),
+            (f"{evidence}:overdue", shift_working_days(evidence, 1, closures), meets_on, True)]),
+        agenda=stage("agenda", agenda, [
+            (f"{agenda}:2-days", shift_working_days(agenda, -2, closures), agenda, False),
+            (f"{agenda}:overdue", shift_working_days(agenda, 1, closures), day_before_meeting, True)]),
+        coming_up=_in_window(today, shift_working_days(meets_on, -2, closures), day_before_meeting, closures),
+        minutes=stage("minutes", minutes, [
+            (f"{minutes}:3-days", shift_working_days(minutes, -3, closures), minutes, False),
+            (f"{minutes}:overdue", shift_working_days(minutes, 1, closures), minutes + timedelta(days=90), True)])
+        if today >= meets_on else ())
+
+
+def _meeting_dues(row, windows: _Windows) -> list[Due]:
+    """What a meeting (a row of ``_meeting_rows``) has due today: its date's and kind's windows, for what it lacks."""
     found = []
-
-    def stage(kind, stages):
-        for name, send_on, until, overdue in stages:
-            if _in_window(today, send_on, until, closures):
-                found.append(Due(kind, name, due, overdue))
-
-    day_before_meeting = row.meets_on - timedelta(days=1)
-    due = deadlines.evidence_due
     if row.plan_id and not row.has_evidence:
-        stage("evidence", [
-            (f"{due}:5-days", shift_working_days(due, -5, closures), shift_working_days(due, -2, closures), False),
-            (f"{due}:1-day", shift_working_days(due, -1, closures), due, False),
-            (f"{due}:overdue", shift_working_days(due, 1, closures), row.meets_on, True)])
-    due = deadlines.agenda_due
+        found += windows.evidence
     if row.agenda_sent_at is None:
-        stage("agenda", [(f"{due}:2-days", shift_working_days(due, -2, closures), due, False),
-                         (f"{due}:overdue", shift_working_days(due, 1, closures), day_before_meeting, True)])
-    due = row.meets_on
-    stage("meeting", [(f"{row.meets_on}T{row.starts_at:%H%M}", shift_working_days(row.meets_on, -2, closures),
-                       day_before_meeting, False)])
-    due = deadlines.minutes_due
-    if not row.circulated and today >= row.meets_on:
-        stage("minutes", [(f"{due}:3-days", shift_working_days(due, -3, closures), due, False),
-                          (f"{due}:overdue", shift_working_days(due, 1, closures), due + timedelta(days=90), True)])
+        found += windows.agenda
+    if windows.coming_up:
+        found.append(Due("meeting", f"{row.meets_on}T{row.starts_at:%H%M}", row.meets_on))
+    if not row.circulated:
+        found += windows.minutes
     return found
 
 
@@ -250,12 +270,13 @@ def _slices(values, size=500):
 def _meetings_due(today, settings, closures):
     """{meeting id: (school id, [Due])} for every meeting with a reminder due today, decided on plain rows."""
     kinds = {kind.key: kind for kind in all_kinds()}
-    due, deadlines = {}, {}  # deadlines by date and kind: tens of thousands of meetings share a few hundred
+    due, windows = {}, {}  # by date and kind: tens of thousands of meetings share a few hundred
     for row in _meeting_rows(today):
         key = (row.meets_on, row.kind_key)
-        if key not in deadlines:
-            deadlines[key] = deadlines_on(row.meets_on, kinds.get(row.kind_key), settings, closures)
-        dues = _meeting_dues(row, deadlines[key], today, closures)
+        if key not in windows:
+            windows[key] = _windows(row.meets_on, deadlines_on(row.meets_on, kinds.get(row.kind_key), settings, closures),
+                                    today, closures)
+        dues = _meeting_dues(row, windows[key])
         if dues:
             due[row.id] = (row.school_id, dues)
     return due
@@ -265,18 +286,18 @@ def _meeting_keys(due) -> dict[int, set[str]]:
     """{meeting id: the outbox keys of its reminders due today}, from the people's addresses alone (no objects
     loaded): the same keys ``_meeting_reminders`` gives, so a repeat scan can tell what is new without building any."""
     people = {}
-    for school_ids in _slices(sorted({school_id for school_id, _ in due.values()})):
+    for schools in among(SchoolRole.school_id, sorted({school_id for school_id, _ in due.values()})):
         for school_id, role, email in db.session.execute(
                 select(SchoolRole.school_id, SchoolRole.role, User.email).join(User, User.id == SchoolRole.user_id)
-                .where(SchoolRole.school_id.in_(school_ids), User.active.is_(True))):
+                .where(schools, User.active.is_(True))):
             people.setdefault(school_id, []).append((role, email))
     members = {}
     coming = [meeting_id for meeting_id, (_, dues) in due.items() if any(d.kind == "meeting" for d in dues)]
-    for meeting_ids in _slices(coming):
+    for meetings in among(MeetingMember.meeting_id, coming):
         for meeting_id, own_email, user_email, user_active in db.session.execute(
                 select(MeetingMember.meeting_id, MeetingMember.email, User.email, User.active)
                 .outerjoin(User, User.id == MeetingMember.user_id)
-                .where(MeetingMember.meeting_id.in_(meeting_ids), MeetingMember.email != "")):
+                .where(meetings, MeetingMember.email != "")):
             members.setdefault(meeting_id, []).append(user_email if user_email is not None and user_active else own_email)
     keys = {}
     for meeting_id, (school_id, dues) in due.items():
@@ -474,10 +495,10 @@ def with_public_urls():
 
 
 def _already_queued(keys):
-    """Which of ``keys`` the outbox holds already (in any state), asked in slices the database accepts."""
+    """Which of ``keys`` the outbox holds already (in any state)."""
     found = set()
-    for some in _slices(keys):
-        found.update(db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(some))))
+    for some in among(OutboxMessage.key, keys):
+        found.update(db.session.scalars(select(OutboxMessage.key).where(some)))
     return found
 
 
