@@ -29,10 +29,12 @@ def versions_of(meeting):
 
 
 def latest_version(school_id, meeting_id):
-    """The meeting's latest minutes version with its actions (all its digest covers), or None."""
-    return db.session.scalar(
+    """The meeting's latest minutes version with its actions (all its digest covers), or None: one statement, as the
+    minutes page asks on every view, even one served from memory."""
+    return db.session.execute(
         select(MinutesVersion).where(MinutesVersion.meeting_id == meeting_id, MinutesVersion.school_id == school_id)
-        .options(selectinload(MinutesVersion.actions)).order_by(MinutesVersion.number.desc()).limit(1))
+        .options(joinedload(MinutesVersion.actions)).order_by(MinutesVersion.number.desc()).limit(1)
+    ).unique().scalar_one_or_none()
 
 
 def _canonical_form_1(version) -> dict:
