@@ -2,6 +2,9 @@
 
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
 
 from bench.server import signed_in
 
@@ -17,13 +20,22 @@ WORKED_OUT = {"Cache-Control": "no-cache"}
 
 def _timed(session, url, runs, headers=None, workers=2):
     """(milliseconds of each request, the last response) after warm-up requests: at least four, and until each of
-    the server's ``workers`` has answered (so each has the page in memory; which worker takes a request is up to
-    the operating system, and four in a row may all go to one)."""
+    the server's ``workers`` has answered (so each has the page in memory). Which worker takes a request is up to
+    the operating system: one after another, seventeen in a row have gone to one worker, so the warm-up asks
+    ``workers`` at once, each on a session of its own with the same cookies; a busy worker leaves the next request
+    to another."""
+    sessions = [session]
+    for _ in range(workers - 1):
+        other = requests.Session()
+        other.cookies.update(session.cookies)
+        sessions.append(other)
     answered_by = set()
-    for warm_up in range(40):
-        if warm_up >= 4 and len(answered_by) >= workers:
-            break
-        answered_by.add(session.get(url, timeout=120, headers=headers).headers.get("X-Bench-Worker"))
+    with ThreadPoolExecutor(workers) as pool:
+        for warm_up in range(20):
+            if warm_up >= 2 and len(answered_by) >= workers:
+                break
+            answered_by.update(pool.map(lambda each: each.get(url, timeout=120, headers=headers).headers.get(
+                "X-Bench-Worker"), sessions))
     timings = []
     response = None
     for _ in range(runs):
@@ -38,8 +50,6 @@ def _timed(session, url, runs, headers=None, workers=2):
 def measure_pages(base, pages, runs=30):
     """For each (label, email, path): p50 and p95 in ms and statements as served (from memory while nothing has
     changed) and worked out (as after any change), bytes, and the baseline's p50/p95 at that size."""
-    import requests
-
     anonymous = requests.Session()
     _, empty = _timed(anonymous, f"{base}/_bench/baseline?bytes=0", 1)
     overhead = len(empty.content)

@@ -88,7 +88,7 @@ def test_a_file_sent_as_chosen_is_kept_audited_and_attached_when_the_form_is_sen
     response = _send(client, school["id"], content, name="Lecture été.pdf")
     assert response.status_code == 201, text_of(response)
     body = response.get_data(as_text=True)
-    assert body.startswith("<li>Lecture été.pdf (PDF, 2 MB)") and 'name="kept_file"' in body
+    assert body.startswith('<li data-kept-file="Lecture été.pdf">Lecture été.pdf (PDF, 2 MB)') and 'name="kept_file"' in body
     kept_id = body.split('name="kept_file" value="', 1)[1].split('"', 1)[0]
     with app.app_context():
         kept = db.session.get(EvidenceFile, int(kept_id))
@@ -138,4 +138,4 @@ def test_the_evidence_forms_say_where_their_files_go(client, sign_in, school):
     body = client.get(f"/schools/{school['id']}/evidence/new").get_data(as_text=True)
     assert f'data-upload-url="/schools/{school["id"]}/evidence/files"' in body
     assert 'data-max-bytes="104857600"' in body and 'data-too-big="must be smaller than 100 MB"' in body
-    assert "data-kept-files hidden" in body  # the list the script fills, empty until a file is sent
+    assert 'data-kept-files aria-live="polite" hidden' in body  # the list the script fills, empty until a file is sent

@@ -1,5 +1,5 @@
-"""In a real browser: files are sent as soon as they are chosen, refused ones are named at once, and a file the
-page could not send stays chosen and goes with the form."""
+"""In a real browser: files are sent as soon as they are chosen, refused ones are named at once, a kept one can be
+taken off the form, and a file the page could not send stays chosen and goes with the form."""
 
 from playwright.sync_api import expect
 
@@ -16,7 +16,7 @@ def _start_evidence(page, portal_url, school_id):
     page.get_by_label("85% reach the expected standard").check()
 
 
-def test_chosen_files_are_kept_at_once_refused_ones_named_and_the_form_attaches_the_kept(
+def test_chosen_files_are_kept_at_once_refused_ones_named_removed_ones_left_and_the_form_attaches_the_rest(
         app, page, portal_url, school, tmp_path, csp_violations):  # noqa: F811
     (tmp_path / "reading-scores.pdf").write_bytes(PDF)
     (tmp_path / "setup.pdf").write_bytes(b"MZ\x90\x00" + b"\x00" * 300)
@@ -32,6 +32,12 @@ def test_chosen_files_are_kept_at_once_refused_ones_named_and_the_form_attaches_
     expect(kept).to_contain_text("reading-scores.pdf (PDF")
     expect(files).to_have_value("")  # sent: nothing left to send with the form
 
+    (tmp_path / "wrong file.pdf").write_bytes(PDF)
+    files.set_input_files(str(tmp_path / "wrong file.pdf"))
+    expect(kept).to_contain_text("wrong file.pdf (PDF")
+    page.get_by_role("button", name="Remove wrong file.pdf").click()  # chosen by mistake: taken off the form
+    expect(kept).not_to_contain_text("wrong file.pdf")
+
     files.set_input_files([str(tmp_path / "setup.pdf")])
     expect(page.locator(".govuk-form-group--error")).to_contain_text("setup.pdf")
     expect(kept).not_to_contain_text("setup.pdf")
@@ -42,6 +48,7 @@ def test_chosen_files_are_kept_at_once_refused_ones_named_and_the_form_attaches_
     expect(page.get_by_role("heading", level=1)).to_have_text("Reading scores, autumn")
     expect(page.get_by_role("link", name="reading-scores.pdf")).to_be_visible()
     expect(page.get_by_role("link", name="setup.pdf")).to_have_count(0)
+    expect(page.get_by_role("link", name="wrong file.pdf")).to_have_count(0)
     assert errors == [] and csp_violations == []
 
 

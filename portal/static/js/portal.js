@@ -29,7 +29,7 @@ for (const kind of ["input", "keydown", "pointerdown"]) {
 }
 
 // Files are sent as soon as they are chosen, each as a request's whole body (evidence.upload_file): nothing to
-// parse, so big files arrive several times faster, and each is kept while the rest of the form is filled in. A
+// parse, so big files arrive faster, and each is kept while the rest of the form is filled in. A
 // file that could not be sent (the connection dropped, the session ended) stays chosen and goes with the form, as
 // it does without JavaScript.
 function sendFile(input, file, progress) {
@@ -52,20 +52,52 @@ function sendFile(input, file, progress) {
 
 function showRefusals(input, refusals) {
   const group = input.closest(".govuk-form-group");
+  const messageId = `${input.id}-upload-error`;
+  const describedBy = (input.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== messageId);
   group.querySelector("[data-upload-refusals]")?.remove();
   group.classList.toggle("govuk-form-group--error", refusals.length > 0 || !!group.querySelector(".govuk-error-message"));
+  input.setAttribute("aria-describedby", [...describedBy, ...(refusals.length ? [messageId] : [])].join(" "));
   if (!refusals.length) return;
   const message = document.createElement("p");
   message.className = "govuk-error-message";
-  message.id = `${input.id}-upload-error`;
+  message.id = messageId;
   message.dataset.uploadRefusals = "";
+  message.setAttribute("role", "alert");
   const hidden = document.createElement("span");
   hidden.className = "govuk-visually-hidden";
   hidden.textContent = "Error: ";
   message.append(hidden, refusals.join(". "));
   input.before(message);
-  input.setAttribute("aria-describedby", `${input.getAttribute("aria-describedby") || ""} ${message.id}`.trim());
 }
+
+// Each kept file can be taken off the form again: it is then not attached (the upload itself waits, unattached,
+// until the retention rules remove it). Without JavaScript a kept file goes with the form.
+function offerRemoval(line) {
+  if (line.querySelector("[data-remove-kept]")) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "portal-link-button govuk-link govuk-!-margin-left-2";
+  button.dataset.removeKept = "";
+  const hidden = document.createElement("span");
+  hidden.className = "govuk-visually-hidden";
+  hidden.textContent = ` ${line.dataset.keptFile}`;
+  button.append("Remove", hidden);
+  line.append(button);
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-remove-kept]");
+  if (!button) return;
+  const box = button.closest("[data-kept-files]");
+  button.closest("li").remove();
+  box.hidden = box.querySelector("ul").children.length === 0;
+});
+
+function offerRemovals(root) {
+  root.querySelectorAll("[data-kept-files] li[data-kept-file]").forEach(offerRemoval);
+}
+offerRemovals(document);
+document.body.addEventListener("htmx:load", (event) => offerRemovals(event.detail.elt)); // a form shown again
 
 async function sendChosenFiles(input) {
   const box = input.form && input.form.querySelector("[data-kept-files]");
@@ -91,7 +123,9 @@ async function sendChosenFiles(input) {
     list.append(line);
     const answer = await sendFile(input, file, progress);
     if (answer.status === 201) {
-      line.outerHTML = answer.text;
+      line.insertAdjacentHTML("afterend", answer.text);
+      offerRemoval(line.nextElementSibling);
+      line.remove();
     } else {
       line.remove();
       if (answer.status === 422 || answer.status === 415) refusals.push(answer.text);
