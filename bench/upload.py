@@ -369,10 +369,34 @@ class Client:
         if urllib.parse.urlsplit(landed).path == "/sign-in":
             raise RuntimeError(f"signing in as {email} failed")
 
+    def _post(self, path: str, headers: dict, file_path: Path | None, head: bytes = b"", tail: bytes = b"",
+              cookies: bool = True) -> tuple[http.client.HTTPResponse, bytes, float]:
+        """POST ``head``, the file (None: no file) and ``tail`` as the body, with the session's cookies. Returns (the
+        response, its body, seconds from the first byte sent to the answer's headers)."""
+        length = len(head) + (file_path.stat().st_size if file_path else 0) + len(tail)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=900)
+        try:
+            started = time.perf_counter()
+            connection.putrequest("POST", path)
+            for name, value in {**headers, "Content-Length": str(length)}.items():
+                connection.putheader(name, value)
+            if cookies:
+                connection.putheader("Cookie", "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar))
+            connection.endheaders()
+            connection.send(head)
+            if file_path:
+                _send_file(connection, file_path)
+            connection.send(tail)
+            response = connection.getresponse()
+            seconds = time.perf_counter() - started
+            return response, response.read(), seconds
+        finally:
+            connection.close()
+
     def upload(self, path: str, fields: list[tuple[str, str]], file_field: str, file_path: Path | None,
                file_name: str, content_type: str = "application/pdf") -> tuple[int, str, float]:
-        """POST ``fields`` and one file as multipart/form-data, the file streamed from disk 1 MiB at a time (None: a
-        file field with nothing chosen, as a browser sends it).
+        """POST ``fields`` and one file as multipart/form-data, the file streamed from disk (None: a file field with
+        nothing chosen, as a browser sends it).
 
         Returns (status, Location header, seconds from the first byte sent to the answer's headers)."""
         boundary = "----bench-upload-" + os.urandom(12).hex()
@@ -382,48 +406,19 @@ class Client:
         head += (f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{file_name}"\r\n'
                  f"Content-Type: {content_type}\r\n\r\n").encode()
         tail = f"\r\n--{boundary}--\r\n".encode()
-        length = len(head) + (file_path.stat().st_size if file_path else 0) + len(tail)
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=900)
-        try:
-            started = time.perf_counter()
-            connection.putrequest("POST", path)
-            connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
-            connection.putheader("Content-Length", str(length))
-            connection.putheader("Cookie", "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar))
-            connection.endheaders()
-            connection.send(head)
-            if file_path:
-                _send_file(connection, file_path)
-            connection.send(tail)
-            response = connection.getresponse()
-            seconds = time.perf_counter() - started
-            response.read()
-            return response.status, response.getheader("Location", ""), seconds
-        finally:
-            connection.close()
+        response, _, seconds = self._post(path, {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+                                          file_path, head, tail)
+        return response.status, response.getheader("Location", ""), seconds
 
     def send_as_chosen(self, path: str, token: str, file_path: Path, file_name: str) -> tuple[int, str, float]:
-        """POST one file as the whole body, as the page's script does when a file is chosen (evidence.upload_file),
-        streamed from disk 1 MiB at a time. Returns (status, the answer's text, seconds to the answer)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=900)
-        try:
-            started = time.perf_counter()
-            connection.putrequest("POST", path)
-            connection.putheader("Content-Type", "application/octet-stream")
-            connection.putheader("Content-Length", str(file_path.stat().st_size))
-            connection.putheader("X-CSRFToken", token)
-            connection.putheader("X-File-Name", urllib.parse.quote(file_name))
-            connection.putheader("Cookie", "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar))
-            connection.endheaders()
-            _send_file(connection, file_path)
-            response = connection.getresponse()
-            seconds = time.perf_counter() - started
-            return response.status, response.read().decode("utf-8", "replace"), seconds
-        finally:
-            connection.close()
+        """POST one file as the whole body, as the page's script does when a file is chosen (evidence.upload_file).
+        Returns (status, the answer's text, seconds to the answer)."""
+        response, body, seconds = self._post(path, {"Content-Type": "application/octet-stream", "X-CSRFToken": token,
+                                                    "X-File-Name": urllib.parse.quote(file_name)}, file_path)
+        return response.status, body.decode("utf-8", "replace"), seconds
 
     def upload_as_chosen(self, ids: dict, token: str, file_path: Path, file_name: str,
-                         title: str) -> tuple[int, str, float]:
+                         title: str) -> tuple[int, str, float, float]:
         """What a browser with JavaScript does: the file sent as soon as it is chosen, then the form with the kept
         file's id (and an empty file field). Returns (status, Location, seconds to send the file, seconds to send the
         form after it): the file is uploaded once its own request is answered, while the person goes on typing."""
@@ -438,22 +433,11 @@ class Client:
         return status, location, sent_seconds, form_seconds
 
     def discard(self, file_path: Path) -> float:
-        """POST the file as a plain body to /_bench/discard, 1 MiB at a time; seconds to the answer, which must be
-        the file's size (every byte read by the server)."""
+        """POST the file as a plain body to /_bench/discard; seconds to the answer, which must be the file's size
+        (every byte read by the server)."""
         size = file_path.stat().st_size
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=900)
-        try:
-            started = time.perf_counter()
-            connection.putrequest("POST", "/_bench/discard")
-            connection.putheader("Content-Type", "application/octet-stream")
-            connection.putheader("Content-Length", str(size))
-            connection.endheaders()
-            _send_file(connection, file_path)
-            response = connection.getresponse()
-            seconds = time.perf_counter() - started
-            answer = response.read()
-        finally:
-            connection.close()
+        response, answer, seconds = self._post("/_bench/discard", {"Content-Type": "application/octet-stream"},
+                                               file_path, cookies=False)
         if response.status != 200 or answer != str(size).encode():
             raise RuntimeError(f"/_bench/discard answered {response.status} {answer[:80]!r}, not {size}")
         return seconds

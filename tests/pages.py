@@ -49,13 +49,18 @@ class _PageFacts(HTMLParser):
             self.title += data
 
 
-def check_fragment(html: str):
-    """Fail the test when a piece of a page (for a script to put in its place) is not valid HTML there."""
+def _parse_strictly(html: str, fragment_in: str | None = None):
+    """Fail the test when ``html`` is not valid HTML: a whole page, or a fragment inside a ``fragment_in`` element."""
     parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
     try:
-        parser.parseFragment(html, container="ul" if html.lstrip().startswith("<li") else "div")
+        parser.parseFragment(html, container=fragment_in) if fragment_in else parser.parse(html)
     except html5lib.html5parser.ParseError as error:
         raise AssertionError(f"invalid HTML: {error}") from None
+
+
+def check_fragment(html: str):
+    """Fail the test when a piece of a page (for a script to put in its place) is not valid HTML there."""
+    _parse_strictly(html, fragment_in="ul" if html.lstrip().startswith("<li") else "div")
     facts = _PageFacts()
     facts.feed(html)
     assert facts.inline_styles == 0 and facts.inline_scripts == 0, "inline style or script: the CSP forbids them"
@@ -63,11 +68,7 @@ def check_fragment(html: str):
 
 def check_page(html: str):
     """Fail the test when the page breaks a rule every page keeps."""
-    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
-    try:
-        parser.parse(html)
-    except html5lib.html5parser.ParseError as error:
-        raise AssertionError(f"invalid HTML: {error}") from None
+    _parse_strictly(html)
     facts = _PageFacts()
     facts.feed(html)
     assert len(facts.h1_text) == 1, f"expected one h1, found {len(facts.h1_text)}"

@@ -63,9 +63,14 @@ def check_key(key: str) -> str:
     return key
 
 
+def smaller_than(max_bytes: int) -> str:
+    """What a file over the limit is told, after its name (the page's script says it too, before sending)."""
+    return f"must be smaller than {human_size(max_bytes)}"
+
+
 def too_big(display_name: str, max_bytes: int) -> FileRefused:
     """The refusal for a file over the limit, the same whichever way it was stored."""
-    return FileRefused(f"{display_name} must be smaller than {human_size(max_bytes)}")
+    return FileRefused(f"{display_name} {smaller_than(max_bytes)}")
 
 
 def empty(display_name: str) -> FileRefused:

@@ -11,7 +11,7 @@ from portal.evidence import bp, rules
 from portal.evidence.files import FileRefused, safe_display_name
 from portal.evidence.forms import FILES_HINT, AnswerForm, DecisionForm, EvidenceForm
 from portal.evidence.models import Decision, EvidenceFile
-from portal.evidence.storage import human_size, storage_for
+from portal.evidence.storage import human_size, smaller_than, storage_for
 from portal.evidence.streamed import RequestBody, keeps_uploaded_files, receive_file, store_upload
 from portal.extensions import db, htmx
 from portal.notices import events as notices
@@ -56,7 +56,7 @@ def files_sent_as_chosen(school):
     """Attributes for a file field whose files the page's script sends as soon as they are chosen (upload_file)."""
     limit = current_app.config["EVIDENCE_MAX_FILE_BYTES"]
     return {"data-upload-url": url_for("evidence.upload_file", school_id=school.id), "data-max-bytes": str(limit),
-            "data-too-big": f"must be smaller than {human_size(limit)}"}
+            "data-too-big": smaller_than(limit)}
 
 
 def refusals_on(field, refused):

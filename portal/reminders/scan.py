@@ -13,7 +13,6 @@ advisers, who follow them up (their home pages list the same activities).
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
@@ -92,14 +91,9 @@ def sending_day(now: datetime) -> date:
 
 def _in_window(today, send_on, until, closures=frozenset()):
     """Inside [send on, until], where an ``until`` that falls on a day off stretches to the next working day."""
-    return send_on <= today <= _stretched(until, closures)
-
-
-@lru_cache(maxsize=4096)
-def _stretched(until, closures):
-    """``until``, or the next working day when it is a day off (remembered: tens of thousands of meetings in a
-    scan share a few hundred dates)."""
-    return until if is_working_day(until, closures) else shift_working_days(until, 1, closures)
+    if not is_working_day(until, closures):
+        until = shift_working_days(until, 1, closures)
+    return send_on <= today <= until
 
 
 def _people(school, roles):
