@@ -5,7 +5,8 @@ into storage: every byte written twice, hashed on the second pass. With local st
 uploaded file a ``StreamedPart`` instead: a new ``<key>.part`` in the storage folder, SHA-256 hashed and counted
 as the bytes arrive. ``store_upload`` checks its first bytes and has ``LocalStorage.adopt`` rename it into place.
 S3 (or any other storage) keeps Werkzeug's temporary files and ``Storage.save``; people see the same messages
-either way.
+either way. Under gunicorn the form is read from the connection itself rather than through gunicorn's body
+reader, which copies every piece several times (``request_body.GunicornConnection``).
 
 Only views marked ``keeps_uploaded_files`` (evidence, documents) have their uploads streamed: an import (a GIAS
 CSV, a spreadsheet of figures) is read, not kept, and its own size limits and messages apply as before.
@@ -26,10 +27,11 @@ from typing import Callable
 
 from flask import Request, current_app, has_app_context
 from werkzeug.datastructures import FileStorage
-from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
 from portal.evidence.files import HEAD_SIZE, FileRefused, Kind, check_head
+from portal.evidence.request_body import GunicornConnection
 from portal.evidence.storage import (CHUNK_SIZE, LocalStorage, Storage, StoredFile, empty, human_size, new_key, storage_for,
                                      too_big)
 
@@ -235,9 +237,19 @@ class UploadRequest(Request):
 
     form_data_parser_class = _BiggerPiecesParser
 
+    def _get_stream_for_parsing(self):
+        """A form with files to keep is read from gunicorn's connection itself, where it can be (request_body)."""
+        stream = super()._get_stream_for_parsing()  # where Werkzeug refuses a body that is too big
+        if self.content_length is None or not self._keeps_uploaded_files():
+            return stream
+        return GunicornConnection.take(self.environ, self.content_length) or stream
+
+    def _keeps_uploaded_files(self) -> bool:
+        view = current_app.view_functions.get(self.endpoint) if has_app_context() else None
+        return getattr(view, "keeps_uploaded_files", False)
+
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
-        view = current_app.view_functions.get(self.endpoint) if filename and has_app_context() else None
-        storage = self._local_storage() if getattr(view, "keeps_uploaded_files", False) else None
+        storage = self._local_storage() if filename and self._keeps_uploaded_files() else None
         if storage is None:
             return super()._get_file_stream(total_content_length, content_type, filename, content_length)
         part = StreamedPart(storage, current_app.config["EVIDENCE_MAX_FILE_BYTES"])
@@ -291,32 +303,6 @@ def store_upload(storage: Storage, upload, *, max_bytes: int, display_name: str,
 
 # A file sent as a request's whole body is read this much at a time: bigger pieces, fewer turns of the loop.
 BODY_PIECE_BYTES = 1024 * 1024
-
-
-class RequestBody:
-    """A request's body, read straight from the server's input up to its Content-Length.
-
-    Werkzeug's own wrapper (``request.stream``) copies every piece twice on its way, which is a tenth of a big
-    upload's time on two cores. It still decides the limits: a body over ``MAX_CONTENT_LENGTH`` is refused (413)
-    before a byte is read, and a body without a length (sent in chunks) is read through it.
-    """
-
-    def __init__(self, request: Request):
-        stream = request.stream
-        self._remaining = request.content_length
-        self._direct = self._remaining is not None and not request.environ.get("wsgi.input_terminated")
-        self._source = request.environ["wsgi.input"] if self._direct else stream
-
-    def read(self, size: int) -> bytes:
-        if not self._direct:
-            return self._source.read(size)
-        if self._remaining <= 0:
-            return b""
-        piece = self._source.read(min(size, self._remaining))
-        if not piece:
-            raise ClientDisconnected()  # the browser went away before the whole file arrived
-        self._remaining -= len(piece)
-        return piece
 
 
 def receive_file(storage: Storage, body, *, length: int | None, max_bytes: int, display_name: str,

@@ -11,8 +11,9 @@ from portal.evidence import bp, rules
 from portal.evidence.files import FileRefused, safe_display_name
 from portal.evidence.forms import FILES_HINT, AnswerForm, DecisionForm, EvidenceForm
 from portal.evidence.models import Decision, EvidenceFile
+from portal.evidence.request_body import RequestBody
 from portal.evidence.storage import human_size, smaller_than, storage_for
-from portal.evidence.streamed import RequestBody, keeps_uploaded_files, receive_file, store_upload
+from portal.evidence.streamed import keeps_uploaded_files, receive_file, store_upload
 from portal.extensions import db, htmx
 from portal.notices import events as notices
 from portal.meetings.rules import deadlines_for
