@@ -79,6 +79,20 @@ def test_a_big_body_arrives_whole_in_pieces_of_the_size_asked_for(connection):
     assert next(parser).path == "/next"
 
 
+def test_the_rest_of_a_body_at_once(connection):
+    server, browser = connection
+    content = os.urandom(300_000)
+    sender = _send_in_background(browser, _head(len(content)) + content + NEXT_REQUEST)
+    parser, environ = _parsed(server)
+
+    body = GunicornConnection.take(environ, len(content))
+
+    assert body.read(10) + body.read() == content
+    assert body.read() == body.read(None) == b""
+    sender.join(5)
+    assert next(parser).path == "/next"
+
+
 def test_gunicorn_skips_the_rest_of_a_body_left_unread(connection):
     server, browser = connection
     content = os.urandom(2 * 1024 * 1024)

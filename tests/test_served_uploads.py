@@ -44,6 +44,10 @@ def test_files_sent_both_ways_arrive_whole_on_a_kept_alive_connection(app, schoo
                                  allow_redirects=False)
         assert submitted.status_code == 302, submitted.text
         assert browser.get(f"{base}{submitted.headers['Location']}").status_code == 200
+
+        without_files = browser.post(form, data={"csrf_token": token, "title": "Year 6 writing"})  # no multipart
+        assert without_files.status_code == 200 and "There is a problem" in without_files.text
+        assert 'value="Year 6 writing"' in without_files.text
     finally:
         stop(process)
 

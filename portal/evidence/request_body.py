@@ -89,8 +89,9 @@ class GunicornConnection:
             return None
         return cls(connection, reader)
 
-    def read(self, size: int) -> bytes:
-        wanted = min(size, self._reader.length)
+    def read(self, size: int = -1) -> bytes:
+        """The next ``size`` bytes of the body (the rest of it when ``size`` is -1 or None)."""
+        wanted = self._reader.length if size is None or size < 0 else min(size, self._reader.length)
         if wanted <= 0:
             return b""
         piece, self._held = self._held[:wanted], self._held[wanted:]

@@ -240,7 +240,7 @@ class UploadRequest(Request):
     def _get_stream_for_parsing(self):
         """A form with files to keep is read from gunicorn's connection itself, where it can be (request_body)."""
         stream = super()._get_stream_for_parsing()  # where Werkzeug refuses a body that is too big
-        if self.content_length is None or not self._keeps_uploaded_files():
+        if self.mimetype != "multipart/form-data" or self.content_length is None or not self._keeps_uploaded_files():
             return stream
         return GunicornConnection.take(self.environ, self.content_length) or stream
 
