@@ -418,3 +418,50 @@ def test_two_quick_stars_leave_one_rather_than_failing(app, borough):
         assert [star.school_id for star in stars] == [cedar.id]
         assert toggle_star(admin, cedar) is False  # the next click takes it away, as ever
         assert db.session.scalars(select(SchoolStar)).all() == []
+
+
+def test_every_school_is_paged_in_sql_in_the_order_python_sorts_their_names(app, world, borough):
+    """The LA admin's usual view sorts and pages in the database; names with accents, capitals and punctuation
+    come in the order a download (sorted in Python) lists them, on SQLite and PostgreSQL alike."""
+    from portal.auth.models import User
+    from portal.home.overview_views import overview
+
+    for name in ("École du Parc", "eden Primary", "St Mary's", "Stanley Park", "St. Anne's", "Ångström Academy",
+                 "saint Helen's", "ZZ Top Primary"):
+        world.school(name)
+    with app.test_request_context():
+        app.config["PAGE_SIZE"], size = 3, app.config["PAGE_SIZE"]
+        try:
+            admin = db.session.get(User, borough["admin"])
+            first = overview(admin, {}, date(2026, 11, 25), page_number=1)
+            pages = [first["page"]] + [overview(admin, {}, date(2026, 11, 25), page_number=number)["page"]
+                                       for number in range(2, first["page"].pages + 2)]  # and one past the last
+            every = overview(admin, {}, date(2026, 11, 25))
+        finally:
+            app.config["PAGE_SIZE"] = size
+    paged = [row.school.name for page in pages for row in page.items]
+    assert paged == [row.school.name for row in every["rows"]] == sorted(paged, key=str.casefold)
+    assert len(paged) == first["total"] == first["page"].total == 11 and pages[-1].items == []
+    assert (first["without_adviser"], every["without_adviser"]) == (9, 9)  # only Alder and Birch have one
+    advisers = {row.school.name: [person.name for person in row.school.advisers] for page in pages for row in page.items}
+    assert advisers["Alder Primary"] == ["Ada Adviser"] and advisers["Cedar Infant"] == []
+
+
+def test_a_schools_name_key_follows_its_name_however_it_is_written(app, world):
+    from sqlalchemy import insert
+
+    from portal.schools.models import LocalAuthority
+    from portal.schools.rules import save_school
+
+    school_id = world.school("Abbey Primary")
+    with app.app_context():
+        school = db.session.get(School, school_id)
+        assert school.name_key == "abbey primary"
+        save_school(school, urn=school.urn, name=" ÉCOLE Straße ", phase="Primary", establishment_type="",
+                    ofsted_grade=None, ofsted_inspected_on=None, local_authority=school.local_authority)
+        db.session.commit()
+        assert db.session.scalar(select(School.name_key).where(School.id == school_id)) == "école strasse"
+        local_authority = db.session.scalar(select(LocalAuthority))
+        db.session.execute(insert(School), [{"urn": 999001, "name": "Bulk LOADED", "phase": "Primary",
+                                             "local_authority_id": local_authority.id}])  # as the benchmark builds
+        assert db.session.scalar(select(School.name_key).where(School.urn == 999001)) == "bulk loaded"

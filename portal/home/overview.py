@@ -8,7 +8,8 @@ is loaded for every school on the page at once (never one query per school), so 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ARRAY, Integer, and_, bindparam, case, exists, false, func, literal, select
+from sqlalchemy import ARRAY, Integer, and_, bindparam, case, exists, false, func, literal, literal_column, or_, select
+from sqlalchemy.orm import contains_eager
 
 from portal.categories.rules import movement
 from portal.extensions import db
@@ -285,39 +286,121 @@ def verification_due_on(half_term, closures=frozenset()) -> date:
 
 def school_names(school_ids, starred_by, today: date, *, active_only=True):
     """What the overview needs to know of each active school (all when ``school_ids`` is None; ``active_only=False``:
-    inactive ones among ``school_ids`` too) before working out
-    its row, as plain rows: enough to count, sort by name and pick a page without loading a school.
+    inactive ones among ``school_ids`` too) before working out its row, as plain rows: enough to count, sort by
+    name and pick a page without loading a school.
 
     (id, name, starred by ``starred_by`` (a person or None), has_adviser, the category of its latest category
     history entry and the one before (ids), and unverified: whether verification is overdue (an agreed plan and
     nothing verified in the half term, once the half term's last ten working days have begun)."""
+    query = _names_query(school_ids, starred_by, today, active_only=active_only)
+    return db.session.execute(query.order_by(School.id)).all()  # (the callers sort by name as people read it)
+
+
+def names_page(school_ids, starred_by, today: date, page_number: int, per_page: int, *, total: int, matching=None):
+    """A page of the active schools (all, or ``school_ids``) that ``matching`` (a ``matching_condition``) keeps, by
+    name, starred schools first (as ``sort_rows`` orders them): sorted, counted and cut in SQL, so a page of a
+    shared deployment's 20,000 schools works out fifty. Its items are (school, its ``school_names`` row), each
+    school with its people, in the same statement (``schools_with_people`` then finds them held). ``total`` is how
+    many schools there are (``school_counts``): without ``matching``, how many the pages hold."""
+    from portal.auth.models import User
+    from portal.categories.paging import ReadPagination
+
+    starred = _starred(starred_by)
+    # (its own FROM, not the page's school: it is the list the page is cut from)
+    listed = select(School.id, starred.label("starred")).where(School.active.is_(True)).correlate(None)
+    if school_ids is not None:
+        listed = listed.where(School.id.in_(list(school_ids)))
+    if matching is not None:
+        listed = listed.where(matching)
+        total = db.session.scalar(select(func.count()).select_from(listed.subquery()))
+    by_name = (_as_python_compares(School.name_key), School.id)
+
+    def read(offset, limit):
+        page = listed.order_by(literal_column("starred").desc(), *by_name).offset(offset).limit(limit).subquery()
+        rows = db.session.execute(
+            _names_query(None, starred_by, today, active_only=False).add_columns(School)
+            .join(page, page.c.id == School.id)
+            .outerjoin(SchoolRole, SchoolRole.school_id == School.id).outerjoin(User, User.id == SchoolRole.user_id)
+            .options(contains_eager(School.roles).contains_eager(SchoolRole.user))
+            .order_by(page.c.starred.desc(), *by_name, SchoolRole.id)).unique()
+        return [(row.School, row) for row in rows]
+
+    return ReadPagination(read, total, page_number, per_page)
+
+
+def school_counts(school_ids):
+    """(how many active schools (all, or ``school_ids``), how many of them have no adviser, ``category_counts`` of
+    them): one statement grouped by category, not a row per school."""
+    from portal.categories.models import SchoolCategory
+    from portal.categories.schemes import every_category
+
+    newest = _newest_category_entries()
+    query = (select(SchoolCategory.category_id, func.count(), func.sum(case((_has_adviser(), 0), else_=1)))
+             .select_from(School)
+             .outerjoin(newest, newest.c.school_id == School.id)
+             .outerjoin(SchoolCategory, SchoolCategory.id == newest.c.id)
+             .where(School.active.is_(True))
+             .group_by(SchoolCategory.category_id))
+    if school_ids is not None:
+        query = query.where(School.id.in_(list(school_ids)))
+    by_id = {category.id: category for category in every_category()}
+    groups = db.session.execute(query).all()
+    return (sum(count for _, count, _ in groups), sum(unadvised for _, _, unadvised in groups),
+            _tally((by_id.get(category_id), count) for category_id, count, _ in groups))
+
+
+def _names_query(school_ids, starred_by, today: date, *, active_only=True):
     from portal.categories.models import SchoolCategory
     from portal.evidence.rules import unverified_in
-    from portal.schools.models import Role, SchoolStar
     from portal.terms.rules import closure_days, half_term_on
 
-    starred = false()
-    if starred_by is not None:
-        starred = select(SchoolStar.id).where(SchoolStar.school_id == School.id, SchoolStar.user_id == starred_by.id).exists()
-    advised = select(SchoolRole.id).where(SchoolRole.school_id == School.id, SchoolRole.role == Role.ADVISER).exists()
-    # Each school's newest entry, grouped once: as a subquery per school, PostgreSQL walked the entries backwards
-    # for every school (80 ms at 600 schools against 9).
-    newest = (select(SchoolCategory.school_id, func.max(SchoolCategory.id).label("id"))
-              .group_by(SchoolCategory.school_id).subquery())
+    newest = _newest_category_entries()
     half_term = half_term_on(today)
     unverified = false()
     if half_term is not None and today > verification_due_on(half_term, closure_days()):
         unverified = unverified_in(half_term)
-    query = (select(School.id, School.name, starred.label("starred"), advised.label("has_adviser"),
+    query = (select(School.id, School.name, _starred(starred_by).label("starred"), _has_adviser().label("has_adviser"),
                     SchoolCategory.category_id, SchoolCategory.previous_category_id, unverified.label("unverified"))
              .outerjoin(newest, newest.c.school_id == School.id)
-             .outerjoin(SchoolCategory, SchoolCategory.id == newest.c.id)
-             .order_by(School.id))  # (the callers sort by name as people read it: casefolded)
+             .outerjoin(SchoolCategory, SchoolCategory.id == newest.c.id))
     if active_only:
         query = query.where(School.active.is_(True))
     if school_ids is not None:
         query = query.where(School.id.in_(list(school_ids)))
-    return db.session.execute(query).all()
+    return query
+
+
+def _newest_category_entries():
+    """Each school's newest category history entry (school_id, id), grouped once: as a subquery per school,
+    PostgreSQL walked the entries backwards for every school (80 ms at 600 schools against 9)."""
+    from portal.categories.models import SchoolCategory
+
+    return (select(SchoolCategory.school_id, func.max(SchoolCategory.id).label("id"))
+            .group_by(SchoolCategory.school_id).subquery())
+
+
+def _starred(person):
+    """A condition on a school: ``person`` (or None: nobody) starred it."""
+    from portal.schools.models import SchoolStar
+
+    if person is None:
+        return false()
+    return (select(SchoolStar.id).where(SchoolStar.school_id == School.id, SchoolStar.user_id == person.id)
+            .correlate(School).exists())
+
+
+def _has_adviser():
+    from portal.schools.models import Role
+
+    # (correlated to the school alone: a query around it may join school roles too)
+    return (select(SchoolRole.id).where(SchoolRole.school_id == School.id, SchoolRole.role == Role.ADVISER)
+            .correlate(School).exists())
+
+
+def _as_python_compares(column):
+    """``column`` compared character by character, as Python compares strings: PostgreSQL would use its locale's
+    collation, which skips spaces and punctuation (SQLite compares the bytes, which is the same as Python)."""
+    return column.collate("C") if db.session.get_bind().dialect.name == "postgresql" else column
 
 
 def adviser_choices(school_ids=None):
@@ -342,31 +425,36 @@ def counted_categories(names):
     from portal.categories.schemes import every_category
 
     by_id = {category.id: category for category in every_category()}
-    return _tally(by_id.get(name.category_id) for name in names)
+    return _tally((by_id.get(name.category_id), 1) for name in names)
 
 
 def matching_ids(school_ids=None, *, search="", phase="", adviser_id=None):
     """The ids of the schools the SQL filters keep (name or URN, phase, adviser); None when there are none."""
-    from sqlalchemy import or_
-
-    from portal.schools.models import Role
-
-    if not (search or phase or adviser_id):
+    matching = matching_condition(search=search, phase=phase, adviser_id=adviser_id)
+    if matching is None:
         return None
-    query = select(School.id).where(School.active.is_(True))
+    query = select(School.id).where(School.active.is_(True), matching)
     if school_ids is not None:
         query = query.where(School.id.in_(school_ids))
+    return set(db.session.scalars(query))
+
+
+def matching_condition(*, search="", phase="", adviser_id=None):
+    """A condition on a school for the SQL filters (name or URN, phase, adviser); None when there are none."""
+    from portal.schools.models import Role
+
+    conditions = []
     if search:
         matches = School.name.ilike(f"%{search}%")
         if search.isdigit():
             matches = or_(matches, School.urn == int(search))
-        query = query.where(matches)
+        conditions.append(matches)
     if phase:
-        query = query.where(School.phase == phase)
+        conditions.append(School.phase == phase)
     if adviser_id:
-        query = query.where(School.id.in_(select(SchoolRole.school_id).where(
+        conditions.append(School.id.in_(select(SchoolRole.school_id).where(
             SchoolRole.role == Role.ADVISER, SchoolRole.user_id == adviser_id)))
-    return set(db.session.scalars(query))
+    return and_(*conditions) if conditions else None
 
 
 def filter_rows(rows, *, category_key="", overdue_kind="", movement_word=""):
@@ -405,15 +493,16 @@ def sort_rows(rows, sort):
 
 def category_counts(rows):
     """[(category or None, count)] in the scheme's order, schools not yet categorised last."""
-    return _tally(row.category for row in rows)
+    return _tally((row.category, 1) for row in rows)
 
 
-def _tally(categories):
-    """[(category or None, count)] of one category (or None) per school, counted by key in the scheme's order."""
+def _tally(counted):
+    """[(category or None, count)] of (category or None, schools) pairs, counted by key in the scheme's order
+    (each version of the scheme has its own categories, with the same keys)."""
     counts, by_key = {}, {}
-    for category in categories:
+    for category, schools in counted:
         key = category.key if category else None
-        counts[key] = counts.get(key, 0) + 1
+        counts[key] = counts.get(key, 0) + schools
         if category:
             by_key[key] = category
     ordered = sorted(by_key.values(), key=lambda c: c.position)

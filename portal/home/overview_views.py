@@ -18,8 +18,11 @@ from portal.home.overview import (
     category_counts,
     counted_categories,
     filter_rows,
+    matching_condition,
     matching_ids,
+    names_page,
     overview_rows,
+    school_counts,
     school_names,
     sort_rows,
 )
@@ -58,22 +61,32 @@ def overview(user, args, today, page_number=None):
     """Everything the overview table shows for this person with these filters (None when they get no overview).
 
     With ``page_number``, that page of the table ("page"). In the usual view (sorted by name, filtered at most by
-    name, phase or adviser) only the page's fifty schools are worked out: counting, sorting and paging need just
-    their names, so an LA of 600 schools or a shared deployment of 20,000 costs about the same. Other filters and
-    sorts work out every school, as do downloads (no ``page_number``: "rows" holds every row)."""
+    name, phase or adviser) only the page's fifty schools are worked out: every school in the LA (or a shared
+    deployment's 20,000) is counted, sorted and paged in SQL; a caseload of a few dozen, held with its people
+    already, by name in memory. Other filters and sorts work out every school, as do downloads (no
+    ``page_number``: "rows" holds every row)."""
     scope = overview_scope(user)
     if scope is None:
         return None
     caption, school_ids = scope
     filters = _filters_from(args)
     adviser_id = int(filters["adviser"]) if filters["adviser"].isdigit() else None
+    context = {"caption": caption, "filters": filters, "choices": _choices(adviser_choices(school_ids))}
+    by_name = page_number is not None and filters["sort"] == "name" and not any(filters[key] for key in NEEDS_EVERY_ROW)
+    if by_name and school_ids is None:
+        total, without_adviser, counts = school_counts(None)
+        matching = matching_condition(search=filters["q"], phase=filters["phase"], adviser_id=adviser_id)
+        page = names_page(None, user, today, page_number, current_app.config["PAGE_SIZE"], total=total,
+                          matching=matching)
+        page.items = overview_rows([school for school, _ in page.items], today,
+                                   facts={school.id: facts for school, facts in page.items})
+        context.update(total=total, without_adviser=without_adviser, counts=counts, page=page)
+        return context
     names = school_names(school_ids, user, today)
     shown_ids = matching_ids(school_ids, search=filters["q"], phase=filters["phase"], adviser_id=adviser_id)
-    context = {"caption": caption, "filters": filters, "choices": _choices(adviser_choices(school_ids)),
-               "total": len(names), "without_adviser": sum(1 for name in names if not name.has_adviser)}
-    if page_number is not None and filters["sort"] == "name" and not any(filters[key] for key in NEEDS_EVERY_ROW):
-        context.update(counts=counted_categories(names),
-                       page=_page_by_name(names, shown_ids, page_number, today))
+    context.update(total=len(names), without_adviser=sum(1 for name in names if not name.has_adviser))
+    if by_name:
+        context.update(counts=counted_categories(names), page=_page_by_name(names, shown_ids, page_number, today))
         return context
     all_rows = overview_rows(names, today, facts={name.id: name for name in names}, details=False,
                              inspections=filters["sort"] == "inspection")
@@ -86,7 +99,8 @@ def overview(user, args, today, page_number=None):
 
 
 def _page_by_name(names, shown_ids, page_number, today):
-    """The page of schools by name (starred first, as ``sort_rows`` orders them), worked out for its rows alone."""
+    """The page of a caseload's schools by name (starred first, as ``sort_rows`` orders them), worked out for its
+    rows alone."""
     listed = sorted((name for name in names if shown_ids is None or name.id in shown_ids),
                     key=lambda name: (not name.starred, name.name.casefold()))
     page = ListPagination(listed, page_number, current_app.config["PAGE_SIZE"])

@@ -81,8 +81,9 @@ def half_term_duties(user, today, names=10):
     {"waiting", "half_term" (or None), "not_verified": [SchoolName], "not_verified_count", "not_visited":
     [SchoolName]}, by name, or None for someone who neither advises nor is the LA admin. Only the first ``names``
     schools not verified are named (the verification queue lists them all): early in a half term that is every
-    plan school, thousands in a shared deployment, and the database counts them rather than send every name."""
-    from sqlalchemy import case, false, func, literal, true
+    plan school, thousands in a shared deployment, so the database counts them apart and walks the schools in
+    name order only until it has ``names`` (numbering every one of them to keep ten took 65 ms at 20,000)."""
+    from sqlalchemy import false, func, literal, true, union_all
 
     from portal.access import is_la_admin
     from portal.evidence.rules import agreed_plan_in, verified_in, waiting_for_verification
@@ -101,27 +102,25 @@ def half_term_duties(user, today, names=10):
         duties["waiting"] = db.session.scalar(select(waiting))
         return duties
     verify_at = true() if admin else School.id.in_(advised)
-    visit_at = School.id.in_(advised) if advised else false()
-    visited = (select(Visit.id).where(Visit.school_id == School.id, Visit.visited_on.between(half_term.starts_on,
-                                                                                              half_term.ends_on)).exists())
-    not_verified, not_visited = (verify_at & ~verified_in(half_term)), (visit_at & ~visited)
-    flagged = (select(School.id, School.name, not_verified.label("not_verified"), not_visited.label("not_visited"))
-               .where(School.active.is_(True), agreed_plan_in(half_term), not_verified | not_visited).subquery())
-    ranked = select(flagged, func.sum(case((flagged.c.not_verified, 1), else_=0)).over().label("not_verified_count"),
-                    func.row_number().over(partition_by=flagged.c.not_verified, order_by=(flagged.c.name, flagged.c.id))
-                    .label("position")).subquery()
-    named = ranked.c.not_verified & (ranked.c.position <= names)
-    # One row even when no school is listed (the count still comes back): the schools join a one-row anchor, and
-    # that row's flags are NULL.
+    plan_schools = (School.active.is_(True), agreed_plan_in(half_term))
+    not_verified = (*plan_schools, verify_at, ~verified_in(half_term))
+    unverified_count = select(func.count()).select_from(School).where(*not_verified).scalar_subquery()
+    listed = [select(School.id, School.name, true().label("named"), false().label("not_visited"))
+              .where(*not_verified).order_by(School.name, School.id).limit(names).subquery()]
+    if advised:
+        visited = (select(Visit.id).where(Visit.school_id == School.id,
+                                          Visit.visited_on.between(half_term.starts_on, half_term.ends_on)).exists())
+        listed.append(select(School.id, School.name, false().label("named"), true().label("not_visited"))
+                      .where(*plan_schools, School.id.in_(advised), ~visited).subquery())
+    schools = union_all(*(select(part) for part in listed)).subquery()
+    # One row even when no school is listed (the counts still come back): the schools join a one-row anchor.
     anchor = select(literal(1).label("one")).subquery("anchor")
     rows = db.session.execute(
-        select(waiting, ranked.c.id, ranked.c.name, named.label("named"), ranked.c.not_visited,
-               ranked.c.not_verified_count)
-        .select_from(anchor)
-        .outerjoin(ranked, ranked.c.not_visited | named)
-        .order_by(ranked.c.name, ranked.c.id)).all()
-    for count, school_id, name, is_named, unvisited, unverified_count in rows:
-        duties["waiting"], duties["not_verified_count"] = count, unverified_count or 0
+        select(waiting, unverified_count, schools.c.id, schools.c.name, schools.c.named, schools.c.not_visited)
+        .select_from(anchor).outerjoin(schools, true())
+        .order_by(schools.c.name, schools.c.id)).all()
+    for count, unverified, school_id, name, is_named, unvisited in rows:
+        duties["waiting"], duties["not_verified_count"] = count, unverified
         if is_named:
             duties["not_verified"].append(SchoolName(school_id, name))
         if unvisited:

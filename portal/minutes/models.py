@@ -7,7 +7,7 @@ confirmation. The guard is at the model layer (``portal.minutes.guard``), not on
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -43,7 +43,11 @@ ACTION_CONTENT_FIELDS = ("description", "owner_id", "owner_name", "due_on", "ver
 class MinutesVersion(db.Model):
     __tablename__ = "minutes_version"
     __audited__ = True
-    __table_args__ = (UniqueConstraint("meeting_id", "number", name="uq_minutes_version_meeting_number"),)
+    # The LA's list of confirmed minutes the governing body has not yet received (oldest first, and how many) is
+    # read from the second index alone: in a shared deployment that is tens of thousands of versions.
+    __table_args__ = (UniqueConstraint("meeting_id", "number", name="uq_minutes_version_meeting_number"),
+                      Index("ix_minutes_version_for_governing_body", "status", "governing_body_on", "confirmed_at",
+                            "meeting_id", "number"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("review_meeting.id"), index=True)

@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.extensions import db
 from portal import clock
@@ -70,13 +70,26 @@ class LocalAuthority(db.Model):
     schools = relationship("School", back_populates="local_authority")
 
 
+def name_key(name: str) -> str:
+    """A school's name as lists sort it: casefolded, compared character by character (``School.name_key``)."""
+    return (name or "").casefold()
+
+
+def _name_key_of_new_school(context) -> str:
+    return name_key(context.get_current_parameters().get("name"))
+
+
 class School(db.Model):
     __tablename__ = "school"
     __audited__ = True
+    __audit_ignore__ = {"name_key"}  # follows the name, which is logged
 
     id: Mapped[int] = mapped_column(primary_key=True)
     urn: Mapped[int] = mapped_column(unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
+    # The name casefolded, kept with it (here for a new school, by ``_keep_name_key`` on a change, also for rows
+    # inserted in bulk): the overview sorts and pages 20,000 schools by it in SQL, in the order Python sorts names.
+    name_key: Mapped[str] = mapped_column(String(200), default=_name_key_of_new_school, server_default="")
     local_authority_id: Mapped[int] = mapped_column(ForeignKey("local_authority.id"), index=True)
     phase: Mapped[str] = mapped_column(String(60))
     establishment_type: Mapped[str] = mapped_column(String(120), default="")
@@ -98,6 +111,11 @@ class School(db.Model):
 
     local_authority = relationship("LocalAuthority", back_populates="schools")
     roles = relationship("SchoolRole", back_populates="school", cascade="all, delete-orphan")
+
+    @validates("name")
+    def _keep_name_key(self, _, name):
+        self.name_key = name_key(name)
+        return name
 
     @property
     def audit_school_id(self):
