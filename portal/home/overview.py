@@ -333,9 +333,13 @@ def school_counts(school_ids):
     them): one statement grouped by category, not a row per school."""
     from portal.categories.models import SchoolCategory
     from portal.categories.schemes import every_category
+    from portal.schools.models import Role
 
     newest = _newest_category_entries()
-    query = (select(SchoolCategory.category_id, func.count(), func.sum(case((_has_adviser(), 0), else_=1)))
+    # The schools with an adviser, found once (a set each database hashes) rather than asked of each school: on
+    # PostgreSQL a condition per school took 45 ms at 20,000 schools.
+    advised = School.id.in_(select(SchoolRole.school_id).where(SchoolRole.role == Role.ADVISER))
+    query = (select(SchoolCategory.category_id, func.count(), func.sum(case((advised, 0), else_=1)))
              .select_from(School)
              .outerjoin(newest, newest.c.school_id == School.id)
              .outerjoin(SchoolCategory, SchoolCategory.id == newest.c.id)
