@@ -52,11 +52,12 @@ class StreamedPart(io.RawIOBase):
     that reads an upload itself; reading one that was too big answers 413. Removed on ``close`` unless storage
     adopted it.
 
-    From its second piece on, a file is hashed on a thread of its own while the request's thread writes it and
-    goes back to reading the body (hashing and writing both let go of the GIL, and SHA-256 costs about twice what
-    writing does): on two cores an upload arrives about as fast as it can be hashed. At most ``PIECES_WAITING``
-    pieces wait for the hash, so memory stays small; anything that needs the hash waits for the thread first
-    (``_settle``).
+    From its second piece on, a file is written on a thread of its own and hashed on another, while the request's
+    thread goes back to reading the body: writing and hashing both let go of the GIL, so on two cores an upload
+    arrives about as fast as the slower of the three (SHA-256 costs about twice what writing does, but a write
+    into the page cache may wait a while for the disk). At most ``PIECES_WAITING`` pieces wait for either, so
+    memory stays small; anything that needs the hash or the whole file waits for both first (``_settle``). A
+    write that fails (a full disk) is raised on the request's thread, at its next piece or when it settles.
 
     Every ``WRITE_BACK_BYTES`` the part asks the system to start writing what it has so far to disk and to let go
     of those pages once written (``posix_fadvise``, where there is one). A big upload then neither leaves hundreds
@@ -66,7 +67,7 @@ class StreamedPart(io.RawIOBase):
     PIECES_WAITING = 4
     WRITE_BACK_BYTES = 32 * 1024 * 1024
     _file = None  # until the part is open (so closing a half-made one is harmless)
-    _hasher = None
+    _workers = ()
 
     def __init__(self, storage: LocalStorage, max_bytes: int):
         super().__init__()
@@ -76,9 +77,12 @@ class StreamedPart(io.RawIOBase):
         self._file = open(self.path, "xb+")
         self._hash = hashlib.sha256()
         self._head = bytearray()
-        self._pieces: queue.Queue | None = None
+        self._to_write: queue.Queue | None = None
+        self._to_hash: queue.Queue | None = None
+        self._failure: Exception | None = None  # a write the writing thread could not make
         self.size = 0
-        self._written_back = 0  # bytes handed to the system to write to disk so far
+        self._written = 0  # bytes written so far (by whichever thread writes)
+        self._written_back = 0  # of those, handed to the system to write to disk
         self.too_big = False
         self.adopted = False
 
@@ -111,35 +115,58 @@ class StreamedPart(io.RawIOBase):
             self.too_big = True
             self.discard()  # nothing more reaches the disk; the view says it is too big
             return count
-        piece = bytes(data)  # the hash thread keeps it a while; the caller may reuse its buffer
-        self._file.write(piece)  # a full disk is raised here, on the request's thread
-        if self.size - self._written_back >= self.WRITE_BACK_BYTES:
-            self._start_writing_back()
-        if self.size == count:  # the first piece (often the whole file): no thread for that
+        piece = bytes(data)  # the other threads keep it a while; the caller may reuse its buffer
+        if self.size == count:  # the first piece (often the whole file): no threads for that
+            self._store(piece)
             self._hash.update(piece)
             return count
-        if self._hasher is None:
-            self._pieces = queue.Queue(maxsize=self.PIECES_WAITING)
-            self._hasher = threading.Thread(target=_keep_hashing, name="upload-hasher", daemon=True,
-                                            args=(self._pieces, self._hash))
-            self._hasher.start()
-        self._pieces.put(piece)
+        if self._failure is not None:
+            raise self._failure
+        if not self._workers:
+            self._to_write = queue.Queue(maxsize=self.PIECES_WAITING)
+            self._to_hash = queue.Queue(maxsize=self.PIECES_WAITING)
+            self._workers = (threading.Thread(target=self._keep_writing, name="upload-writer", daemon=True),
+                             threading.Thread(target=_keep_hashing, name="upload-hasher", daemon=True,
+                                              args=(self._to_hash, self._hash)))
+            for worker in self._workers:
+                worker.start()
+        self._to_write.put(piece)
+        self._to_hash.put(piece)
         return count
+
+    def _keep_writing(self) -> None:
+        """The writing thread: write pieces in order until ``None``; after a failure, only take them."""
+        while (piece := self._to_write.get()) is not None:
+            if self._failure is None:
+                try:
+                    self._store(piece)
+                except Exception as failure:  # noqa: BLE001 - raised on the request's thread instead
+                    self._failure = failure
+
+    def _store(self, piece: bytes) -> None:
+        self._file.write(piece)
+        self._written += len(piece)
+        if self._written - self._written_back >= self.WRITE_BACK_BYTES:
+            self._start_writing_back()
 
     def _start_writing_back(self) -> None:
         """Have the system start writing the part's bytes so far to disk, and forget those pages once they are."""
         if hasattr(os, "posix_fadvise"):
             self._file.flush()
-            os.posix_fadvise(self._file.fileno(), self._written_back, self.size - self._written_back,
+            os.posix_fadvise(self._file.fileno(), self._written_back, self._written - self._written_back,
                              os.POSIX_FADV_DONTNEED)
-        self._written_back = self.size
+        self._written_back = self._written
 
     def _settle(self) -> None:
-        """Wait until every piece is hashed."""
-        if self._hasher is not None:
-            self._pieces.put(None)
-            self._hasher.join()
-            self._hasher = None
+        """Wait until every piece is written and hashed; raise a write that failed."""
+        if self._workers:
+            self._to_write.put(None)
+            self._to_hash.put(None)
+            for worker in self._workers:
+                worker.join()
+            self._workers = ()
+        if self._failure is not None:
+            raise self._failure
 
     def _readable_file(self):
         if self.too_big:
@@ -182,10 +209,13 @@ class StreamedPart(io.RawIOBase):
         os.fsync(self._file.fileno())
 
     def discard(self) -> None:
-        """Close and remove the part now (a refused file)."""
+        """Close and remove the part now (a refused file, or one that could not be written)."""
         if self._file is None:
             return
-        self._settle()
+        try:
+            self._settle()
+        except Exception:  # noqa: BLE001 - a write that failed: the part goes anyway
+            pass
         self._file.close()
         try:
             self.path.unlink(missing_ok=True)
