@@ -491,3 +491,28 @@ def test_a_change_that_lost_a_race_says_so_and_saves_nothing(app, client, sign_i
     assert "Someone else changed this at the same time" in text_of(response) and "Nothing you just did was saved" in text_of(response)
     with app.app_context():
         assert [(c.id, c.position) for c in db.session.get(type(draft), draft_id).categories] == [(first, 1), (second, 2), (third, 3)]
+
+
+def test_the_usual_moderation_view_pages_in_sql_in_the_order_every_other_view_sorts(app, world, people):
+    """By name with no filter on the rows, the moderation table counts and cuts its page in the database; names with
+    accents, capitals and punctuation come in the order the in-memory sorts (and so the downloads) list them, on
+    SQLite and PostgreSQL alike, and each page's rows carry their proposal."""
+    from portal.categories.round_views import _moderation_page, _moderation_table
+
+    round_id = _proposed(app, people, "Concern")
+    for name in ("École du Parc", "eden Primary", "St Mary's", "Stanley Park", "St. Anne's", "Ångström Academy",
+                 "saint Helen's"):
+        world.school(name)
+    with app.test_request_context():
+        autumn = rules.load_round(round_id)
+        first = _moderation_page(autumn, {}, 1, 3)
+        pages = [first] + [_moderation_page(autumn, {}, number, 3) for number in range(2, first.pages + 2)]
+        in_memory = _moderation_table(autumn, {"sort": "name"})
+        by_state = _moderation_page(autumn, {"state": "proposed"}, 1, 3)
+        by_name = _moderation_page(autumn, {"q": "st"}, 1, 50)
+    paged = [row.school.name for page in pages for row in page.items]
+    assert paged == [row.school.name for row in in_memory] == sorted(paged, key=str.casefold)
+    assert first.total == len(paged) and pages[-1].items == []
+    assert {row.school.name: row.state for page in pages for row in page.items}["Alder Primary"] == "proposed"
+    assert [row.school.name for row in by_state.items] == ["Alder Primary"] and by_state.total == 1
+    assert [row.school.name for row in by_name.items] == ["St Mary's", "St. Anne's", "Stanley Park", "Ångström Academy"]

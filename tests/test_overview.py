@@ -84,7 +84,7 @@ def test_overdue_agendas_and_the_next_meeting(app, borough):
 
 def test_a_long_list_of_schools_finds_the_same_meetings(app, world, borough):
     """Past LONG_LIST schools the ids go to PostgreSQL as one array (SQLite keeps the IN list): the same answers."""
-    from portal.home.overview import LONG_LIST
+    from portal.many_values import LONG_LIST
 
     for n in range(LONG_LIST + 5):
         world.school(f"Zeta School {n:02}")

@@ -2,14 +2,14 @@
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from portal import clock
 from portal.access import advisers_and_la_admin, is_la_admin, la_admin_required, may_propose_category, may_see_proposal, school_access
 from portal.categories import bp, notify
 from portal.categories.forms import ModerateForm, PublishRoundForm, ReopenForm, RoundForm, proposal_form
 from portal.categories.models import Rating
-from portal.categories.paging import ListPagination
+from portal.categories.paging import ListPagination, ReadPagination
 from portal.categories.rules import (
     MODERATION_STATES,
     agree,
@@ -30,17 +30,23 @@ from portal.errors_domain import RuleBroken, attach_to_form, rule_for
 from portal.exports import filters_in_words, table_response
 from portal.extensions import db, htmx
 from portal.schools.models import PHASES, Role, School, SchoolRole
-from portal.schools.rules import load_people
+from portal.schools.rules import in_name_order, load_people
 from portal.page_cache import kept_page
 
+def _by_name(row):
+    return row.school.name_key, row.school.id  # as ``in_name_order`` sorts in SQL
+
+
 SORTS = {
-    "name": lambda row: row.school.name,
-    "category": lambda row: (row.shown is None, -(row.shown.position if row.shown else 0), row.school.name),
+    "name": _by_name,
+    "category": lambda row: (row.shown is None, -(row.shown.position if row.shown else 0), *_by_name(row)),
     "movement": lambda row: ({"up": 0, "new": 1, "down": 2, "same": 3}.get(row.movement.word if row.movement else "", 4),
-                             row.school.name),
-    "red": lambda row: (-(row.red_count or 0), row.school.name),
-    "state": lambda row: (list(MODERATION_STATES).index(row.state), row.school.name),
+                             *_by_name(row)),
+    "red": lambda row: (-(row.red_count or 0), *_by_name(row)),
+    "state": lambda row: (list(MODERATION_STATES).index(row.state), *_by_name(row)),
 }
+# Filters that need each school's row worked out (proposal, history): the others are asked of the schools in SQL.
+ROW_FILTERS = ("category", "movement", "state", "red")
 
 
 def _round_or_404(round_id):
@@ -70,7 +76,12 @@ def round_new():
 def _schools_for_moderation(args):
     """Active schools filtered in SQL by name or URN, phase and adviser; their people are loaded for the rows shown
     (``load_people``)."""
-    query = select(School).where(School.active.is_(True)).order_by(School.name)
+    return db.session.scalars(_moderated_schools(args).order_by(*in_name_order())).all()
+
+
+def _moderated_schools(args):
+    """A select of the active schools the filters on schools (name or URN, phase, adviser) keep."""
+    query = select(School).where(School.active.is_(True))
     search = args.get("q", "").strip()
     if search:
         query = query.where(or_(School.name.ilike(f"%{search}%"),
@@ -80,7 +91,7 @@ def _schools_for_moderation(args):
     if args.get("adviser", "").isdigit():
         advised = select(SchoolRole.school_id).where(SchoolRole.role == Role.ADVISER, SchoolRole.user_id == int(args["adviser"]))
         query = query.where(School.id.in_(advised))
-    return db.session.scalars(query).all()
+    return query
 
 
 def _advisers():
@@ -110,6 +121,22 @@ def _moderation_table(categorisation_round, args):
                        state=args.get("state", ""), red=args.get("red", ""))
     rows.sort(key=SORTS.get(args.get("sort"), SORTS["name"]))
     return rows
+
+
+def _moderation_page(categorisation_round, args, page_number, per_page):
+    """The page asked for of the moderation table. In the usual view (by name, filtered at most by name, phase or
+    adviser) the schools are counted and cut in SQL and only the page's rows are worked out; other filters and
+    sorts work out every school's row first."""
+    if args.get("sort", "name") in ("", "name") and not any(args.get(key) for key in ROW_FILTERS):
+        schools = _moderated_schools(args)
+        total = db.session.scalar(select(func.count()).select_from(schools.subquery()))
+
+        def read(offset, limit):
+            return moderation_rows(categorisation_round, db.session.scalars(
+                schools.order_by(*in_name_order()).offset(offset).limit(limit)).all())
+
+        return ReadPagination(read, total, page_number, per_page)
+    return ListPagination(_moderation_table(categorisation_round, args), page_number, per_page)
 
 
 MODERATION_COLUMNS = ["School", "URN", "Phase", "Adviser", "Last category", "Proposed", "Adviser's reason", "Decided",
@@ -153,11 +180,10 @@ def moderation_xlsx(round_id):
 def moderation(round_id):
     categorisation_round = _round_or_404(round_id)
     args = request.args
-    rows = _moderation_table(categorisation_round, args)
-    page = ListPagination(rows, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
+    page = _moderation_page(categorisation_round, args, args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
     load_people([row.school for row in page.items])
     context = dict(round=categorisation_round, page=page, counts=round_counts(categorisation_round),
-                   filters=_filters(categorisation_round), args=args, total=len(rows))
+                   filters=_filters(categorisation_round), args=args, total=page.total)
     if htmx and htmx.target == "moderation-rows":
         return render_template("categories/_moderation_rows.html", **context)
     return render_template("categories/moderation.html", **context)

@@ -24,6 +24,7 @@ from portal.categories.models import (
 from portal.categories.schemes import current_version
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
+from portal.many_values import one_of
 from portal.schools.models import School
 from portal.settings_cache import kept_between_requests
 
@@ -168,7 +169,7 @@ def latest_entries(school_ids=None):
     """{school id: its latest category history entry}, in two statements whatever the number of schools."""
     newest = select(SchoolCategory.school_id, func.max(SchoolCategory.id).label("id")).group_by(SchoolCategory.school_id)
     if school_ids is not None:
-        newest = newest.where(SchoolCategory.school_id.in_(school_ids))
+        newest = newest.where(one_of(SchoolCategory.school_id, school_ids))
     newest = newest.subquery()
     entries = db.session.scalars(
         select(SchoolCategory).join(newest, SchoolCategory.id == newest.c.id)
@@ -328,7 +329,7 @@ def moderation_rows(categorisation_round, schools):
             .correlate(CategoryProposal).scalar_subquery())
     proposals = {proposal.school_id: (proposal, red) for proposal, red in db.session.execute(
         select(CategoryProposal, reds).where(CategoryProposal.round_id == categorisation_round.id,
-                                             CategoryProposal.school_id.in_(school_ids))
+                                             one_of(CategoryProposal.school_id, school_ids))
         .options(joinedload(CategoryProposal.proposed_category), joinedload(CategoryProposal.agreed_category),
                  joinedload(CategoryProposal.proposed_by), joinedload(CategoryProposal.moderated_by)))}
     if categorisation_round.is_published:
@@ -348,7 +349,7 @@ def _entries_before(categorisation_round, school_ids):
         SchoolCategory.round_id == categorisation_round.id).group_by(SchoolCategory.school_id).subquery()
     newest = (select(SchoolCategory.school_id, func.max(SchoolCategory.id).label("id"))
               .join(own, own.c.school_id == SchoolCategory.school_id)
-              .where(SchoolCategory.id < own.c.own, SchoolCategory.school_id.in_(school_ids))
+              .where(SchoolCategory.id < own.c.own, one_of(SchoolCategory.school_id, school_ids))
               .group_by(SchoolCategory.school_id).subquery())
     entries = db.session.scalars(select(SchoolCategory).join(newest, SchoolCategory.id == newest.c.id)
                                  .options(selectinload(SchoolCategory.category))).all()

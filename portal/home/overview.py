@@ -8,12 +8,14 @@ is loaded for every school on the page at once (never one query per school), so 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ARRAY, Integer, and_, bindparam, case, exists, false, func, literal, literal_column, or_, select
+from sqlalchemy import and_, case, false, func, literal, literal_column, or_, select, union
 from sqlalchemy.orm import contains_eager
 
 from portal.categories.rules import movement
 from portal.extensions import db
+from portal.many_values import one_of
 from portal.schools.models import School, SchoolRole
+from portal.schools.rules import in_name_order
 
 # What may be overdue at a school, in the order the table lists them.
 OVERDUE_KINDS = {
@@ -31,18 +33,6 @@ VERIFY_BY_WORKING_DAYS_BEFORE_END = 10
 # A meeting further ahead than this cannot have an overdue agenda or evidence (no LA sets an agenda 40 working
 # days ahead): the overview leaves it out unless it is a school's next.
 MEETING_WINDOW_DAYS = 70
-
-
-# Beyond this many schools, PostgreSQL gets the ids as one array to join against rather than an IN list, which it
-# compares with every row in turn (at 600 schools that was half the time of the LA overview's meetings query).
-LONG_LIST = 50
-
-
-def of_schools(column, ids):
-    """``column IN ids``, written so that a long list stays quick on PostgreSQL (the same statement count)."""
-    if len(ids) > LONG_LIST and db.session.get_bind().dialect.name == "postgresql":
-        return column.in_(select(func.unnest(bindparam("school_ids", list(ids), type_=ARRAY(Integer)))))
-    return column.in_(ids)
 
 
 @dataclass
@@ -225,7 +215,7 @@ def _meetings(rows, ids, today, settings, closures):
     circulated = select(func.min(MinutesVersion.circulated_at)).where(*waiting).scalar_subquery()
     upcoming = (select(ReviewMeeting.id, func.row_number().over(partition_by=ReviewMeeting.school_id,
                                                                 order_by=(ReviewMeeting.meets_on, ReviewMeeting.id))
-                       .label("rank")).where(of_schools(ReviewMeeting.school_id, ids), scheduled,
+                       .label("rank")).where(one_of(ReviewMeeting.school_id, ids), scheduled,
                                              ReviewMeeting.meets_on >= today)
                 .subquery())
     next_ones = select(upcoming.c.id).where(upcoming.c.rank == 1)
@@ -233,12 +223,17 @@ def _meetings(rows, ids, today, settings, closures):
     # or each school's next: never a whole year of meetings to come.
     window = ReviewMeeting.meets_on.between(today - timedelta(days=120), today + timedelta(days=MEETING_WINDOW_DAYS))
     current = and_(scheduled, window | ReviewMeeting.id.in_(next_ones))
+    # Which meetings, as a union each part of which its own index answers (as one OR, PostgreSQL read every meeting
+    # of the LA's five years to test it): those in the window, each school's next, and those with minutes waiting.
+    wanted = union(select(ReviewMeeting.id).where(one_of(ReviewMeeting.school_id, ids), scheduled, window),
+                   next_ones,
+                   select(MinutesVersion.meeting_id).where(MinutesVersion.status == MinutesStatus.CIRCULATED))
     meetings = db.session.execute(
         select(ReviewMeeting.id, ReviewMeeting.school_id, ReviewMeeting.meets_on, ReviewMeeting.agenda_sent_at,
                ReviewMeeting.minutes_circulated_at, MeetingType.agenda_days, MeetingType.evidence_days,
                MeetingType.minutes_days, has_evidence_column(), current.label("current"), circulated.label("waiting_since"))
         .outerjoin(MeetingType, MeetingType.key == ReviewMeeting.kind_key)
-        .where(of_schools(ReviewMeeting.school_id, ids), current | exists().where(*waiting))
+        .where(ReviewMeeting.id.in_(wanted), one_of(ReviewMeeting.school_id, ids))
         .order_by(ReviewMeeting.meets_on)).all()
     kinds = {"Agenda": "agenda", "Minutes": "minutes", "Evidence": "evidence"}
     worked_out = {}  # deadlines by date and kind's days: hundreds of meetings share a few dozen of them
@@ -270,7 +265,7 @@ def _notes(rows, ids, today, settings, closures):
     from portal.visits.models import NotesStatus, Visit
     from portal.visits.rules import notes_due_on
 
-    for visit in db.session.scalars(select(Visit).where(of_schools(Visit.school_id, ids), Visit.status == NotesStatus.DRAFT)):
+    for visit in db.session.scalars(select(Visit).where(one_of(Visit.school_id, ids), Visit.status == NotesStatus.DRAFT)):
         due = notes_due_on(visit, settings, closures)
         if due < today:
             rows[visit.school_id].overdue.append(Overdue("notes", due, visit=visit))
@@ -313,7 +308,7 @@ def names_page(school_ids, starred_by, today: date, page_number: int, per_page: 
     if matching is not None:
         listed = listed.where(matching)
         total = db.session.scalar(select(func.count()).select_from(listed.subquery()))
-    by_name = (_as_python_compares(School.name_key), School.id)
+    by_name = in_name_order()
 
     def read(offset, limit):
         page = listed.order_by(literal_column("starred").desc(), *by_name).offset(offset).limit(limit).subquery()
@@ -399,12 +394,6 @@ def _has_adviser():
     # (correlated to the school alone: a query around it may join school roles too)
     return (select(SchoolRole.id).where(SchoolRole.school_id == School.id, SchoolRole.role == Role.ADVISER)
             .correlate(School).exists())
-
-
-def _as_python_compares(column):
-    """``column`` compared character by character, as Python compares strings: PostgreSQL would use its locale's
-    collation, which skips spaces and punctuation (SQLite compares the bytes, which is the same as Python)."""
-    return column.collate("C") if db.session.get_bind().dialect.name == "postgresql" else column
 
 
 def adviser_choices(school_ids=None):

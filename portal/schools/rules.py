@@ -5,7 +5,16 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.errors_domain import RuleBroken
 from portal.extensions import db
+from portal.many_values import one_of
 from portal.schools.models import ROLE_LABELS, LocalAuthority, Role, School, SchoolRole
+
+
+def in_name_order():
+    """ORDER BY terms for schools as every list shows them: by ``name_key`` compared character by character, as
+    Python compares strings (PostgreSQL would use its locale's collation, which skips spaces and punctuation;
+    SQLite compares the bytes, which is the same as Python), then by id."""
+    name = School.name_key.collate("C") if db.session.get_bind().dialect.name == "postgresql" else School.name_key
+    return name, School.id
 
 
 def load_people(schools):
@@ -19,7 +28,7 @@ def load_people(schools):
     if not waiting:
         return
     roles = defaultdict(list)
-    for role in db.session.scalars(select(SchoolRole).where(SchoolRole.school_id.in_([s.id for s in waiting]))
+    for role in db.session.scalars(select(SchoolRole).where(one_of(SchoolRole.school_id, [s.id for s in waiting]))
                                    .options(joinedload(SchoolRole.user)).order_by(SchoolRole.id)):
         roles[role.school_id].append(role)
     for school in waiting:
