@@ -234,6 +234,27 @@ def test_la_overview_lists_minutes_not_yet_at_the_governing_body(app, client, wo
     assert "Reviews whose minutes have not gone to the full governing body" in text_of(client.get("/"))
 
 
+def test_a_confirmed_correction_takes_the_place_of_the_version_it_corrects_on_the_la_list(app, meeting):
+    """Only each meeting's latest confirmed version waits for the governing body: a confirmed correction replaces
+    the first on the list (counted once), and once it is recorded as received the meeting leaves the list."""
+    first_id = _written(app, meeting)
+    with app.app_context():
+        chair = db.session.get(User, meeting["people"]["chair"])
+        held = meeting_rules.load_meeting(db.session.get(School, meeting["school"]), meeting["id"])
+        rules.confirm(db.session.get(MinutesVersion, first_id), held, chair)
+        db.session.commit()
+        assert [(v.id, v.number) for v in rules.reviews_without_governing_body_date()[0]] == [(first_id, 1)]
+        correction = rules.start_version(held, db.session.get(User, meeting["people"]["adviser"]))
+        rules.circulate(correction, held)
+        rules.confirm(correction, held, chair)
+        db.session.commit()
+        listed, total = rules.reviews_without_governing_body_date()
+        assert [(v.id, v.number) for v in listed] == [(correction.id, 2)] and total == 1
+        rules.record_governing_body(correction, chair, clock.today())
+        db.session.commit()
+        assert rules.reviews_without_governing_body_date() == ([], 0)
+
+
 # --- Everything shown as confirmed is inside the digest; the attached file is checked against its SHA-256 ---
 
 FIRST_FORM_DIGEST = "f434dd62ab861d65ff34d36af28c287a4c38e800a53a486a2281ec36cb247ea3"  # made by the portal before form 2

@@ -407,10 +407,11 @@ def adviser_choices(school_ids=None):
     if school_ids is not None:
         return sorted({(adviser.id, adviser.name) for school in schools_with_people(school_ids).values()
                        if school.active for adviser in school.advisers}, key=lambda choice: choice[1])
-    query = (select(User.id, User.name).distinct().join(SchoolRole, SchoolRole.user_id == User.id)
-             .join(School, School.id == SchoolRole.school_id)
-             .where(SchoolRole.role == Role.ADVISER, School.active.is_(True)))
-    return db.session.execute(query).all()
+    # (The advisers found among the roles first, then only they are read: joined the other way round, PostgreSQL
+    # hashed every person in a shared deployment's 40,000 to keep 500.)
+    advising = (select(SchoolRole.user_id).join(School, School.id == SchoolRole.school_id)
+                .where(SchoolRole.role == Role.ADVISER, School.active.is_(True)))
+    return db.session.execute(select(User.id, User.name).where(User.id.in_(advising))).all()
 
 
 def counted_categories(names):

@@ -300,8 +300,10 @@ def reviews_without_governing_body_date(limit=20):
     from portal.meetings.models import ReviewMeeting
 
     newer = aliased(MinutesVersion)
+    # (A version that supersedes another is never a meeting's first: said outright, the database looks for newer
+    # versions among the few corrections rather than among every confirmed version of every year.)
     superseded = exists().where(newer.meeting_id == MinutesVersion.meeting_id, newer.status == MinutesStatus.CONFIRMED,
-                                newer.number > MinutesVersion.number)
+                                newer.number > 1, newer.number > MinutesVersion.number)
     return first_with_total(
         select(MinutesVersion)
         .where(MinutesVersion.status == MinutesStatus.CONFIRMED, MinutesVersion.governing_body_on.is_(None), ~superseded),
