@@ -284,15 +284,15 @@ def school_names(school_ids, starred_by, today: date, *, active_only=True):
     inactive ones among ``school_ids`` too) before working out its row, as plain rows: enough to count, sort by
     name and pick a page without loading a school.
 
-    (id, name, starred by ``starred_by`` (a person or None), has_adviser, the category of its latest category
+    (id, name, name_key, starred by ``starred_by`` (a person or None), has_adviser, the category of its latest category
     history entry and the one before (ids), and unverified: whether verification is overdue (an agreed plan and
     nothing verified in the half term, once the half term's last ten working days have begun)."""
-    query = _names_query(school_ids, starred_by, today, active_only=active_only)
+    query = _names_query(school_ids, _starred(starred_by), today, active_only=active_only)
     return db.session.execute(query.order_by(School.id)).all()  # (the callers sort by name as people read it)
 
 
-def names_page(school_ids, starred_by, today: date, page_number: int, per_page: int, *, total: int, matching=None):
-    """A page of the active schools (all, or ``school_ids``) that ``matching`` (a ``matching_condition``) keeps, by
+def names_page(starred_by, today: date, page_number: int, per_page: int, *, total: int, matching=None):
+    """A page of the LA's active schools that ``matching`` (a ``matching_condition``) keeps, by
     name, starred schools first (as ``sort_rows`` orders them): sorted, counted and cut in SQL, so a page of a
     shared deployment's 20,000 schools works out fifty. Its items are (school, its ``school_names`` row), each
     school with its people, in the same statement (``schools_with_people`` then finds them held). ``total`` is how
@@ -300,11 +300,8 @@ def names_page(school_ids, starred_by, today: date, page_number: int, per_page: 
     from portal.auth.models import User
     from portal.categories.paging import ReadPagination
 
-    starred = _starred(starred_by)
     # (its own FROM, not the page's school: it is the list the page is cut from)
-    listed = select(School.id, starred.label("starred")).where(School.active.is_(True)).correlate(None)
-    if school_ids is not None:
-        listed = listed.where(School.id.in_(list(school_ids)))
+    listed = select(School.id, _starred(starred_by).label("starred")).where(School.active.is_(True)).correlate(None)
     if matching is not None:
         listed = listed.where(matching)
         total = db.session.scalar(select(func.count()).select_from(listed.subquery()))
@@ -313,7 +310,7 @@ def names_page(school_ids, starred_by, today: date, page_number: int, per_page: 
     def read(offset, limit):
         page = listed.order_by(literal_column("starred").desc(), *by_name).offset(offset).limit(limit).subquery()
         rows = db.session.execute(
-            _names_query(None, starred_by, today, active_only=False).add_columns(School)
+            _names_query(None, page.c.starred, today, active_only=False).add_columns(School)
             .join(page, page.c.id == School.id)
             .outerjoin(SchoolRole, SchoolRole.school_id == School.id).outerjoin(User, User.id == SchoolRole.user_id)
             .options(contains_eager(School.roles).contains_eager(SchoolRole.user))
@@ -323,8 +320,8 @@ def names_page(school_ids, starred_by, today: date, page_number: int, per_page: 
     return ReadPagination(read, total, page_number, per_page)
 
 
-def school_counts(school_ids):
-    """(how many active schools (all, or ``school_ids``), how many of them have no adviser, ``category_counts`` of
+def school_counts():
+    """(how many active schools the LA has, how many of them have no adviser, ``category_counts`` of
     them): one statement grouped by category, not a row per school."""
     from portal.categories.models import SchoolCategory
     from portal.categories.schemes import every_category
@@ -340,15 +337,14 @@ def school_counts(school_ids):
              .outerjoin(SchoolCategory, SchoolCategory.id == newest.c.id)
              .where(School.active.is_(True))
              .group_by(SchoolCategory.category_id))
-    if school_ids is not None:
-        query = query.where(School.id.in_(list(school_ids)))
     by_id = {category.id: category for category in every_category()}
     groups = db.session.execute(query).all()
     return (sum(count for _, count, _ in groups), sum(unadvised for _, _, unadvised in groups),
             _tally((by_id.get(category_id), count) for category_id, count, _ in groups))
 
 
-def _names_query(school_ids, starred_by, today: date, *, active_only=True):
+def _names_query(school_ids, starred, today: date, *, active_only=True):
+    """The select behind ``school_names``; ``starred`` is the condition (or column) that says a school is starred."""
     from portal.categories.models import SchoolCategory
     from portal.evidence.rules import unverified_in
     from portal.terms.rules import closure_days, half_term_on
@@ -358,7 +354,7 @@ def _names_query(school_ids, starred_by, today: date, *, active_only=True):
     unverified = false()
     if half_term is not None and today > verification_due_on(half_term, closure_days()):
         unverified = unverified_in(half_term)
-    query = (select(School.id, School.name, _starred(starred_by).label("starred"), _has_adviser().label("has_adviser"),
+    query = (select(School.id, School.name, School.name_key, starred.label("starred"), _has_adviser().label("has_adviser"),
                     SchoolCategory.category_id, SchoolCategory.previous_category_id, unverified.label("unverified"))
              .outerjoin(newest, newest.c.school_id == School.id)
              .outerjoin(SchoolCategory, SchoolCategory.id == newest.c.id))
@@ -465,17 +461,21 @@ def filter_rows(rows, *, category_key="", overdue_kind="", movement_word=""):
     return rows
 
 
+def _by_name(row):
+    return row.school.name_key, row.school.id  # as ``in_name_order`` sorts in SQL
+
+
 SORTS = {
-    "name": ("School name", lambda row: row.school.name.casefold()),
+    "name": ("School name", _by_name),
     "category": ("Category (most support first)",
-                 lambda row: (row.category is None, -(row.category.position if row.category else 0), row.school.name)),
-    "overdue": ("Most overdue first", lambda row: (-len(row.overdue), row.school.name)),
+                 lambda row: (row.category is None, -(row.category.position if row.category else 0), *_by_name(row))),
+    "overdue": ("Most overdue first", lambda row: (-len(row.overdue), *_by_name(row))),
     "next-meeting": ("Next review meeting", lambda row: (row.next_meeting is None,
                                                          row.next_meeting.meets_on if row.next_meeting else None,
-                                                         row.school.name)),
+                                                         *_by_name(row))),
     "inspection": ("Latest inspection (oldest first)", lambda row: (row.inspection is None,
                                                                    row.inspection.inspected_on if row.inspection else None,
-                                                                   row.school.name)),
+                                                                   *_by_name(row))),
 }
 
 

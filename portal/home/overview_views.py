@@ -74,9 +74,9 @@ def overview(user, args, today, page_number=None):
     context = {"caption": caption, "filters": filters, "choices": _choices(adviser_choices(school_ids))}
     by_name = page_number is not None and filters["sort"] == "name" and not any(filters[key] for key in NEEDS_EVERY_ROW)
     if by_name and school_ids is None:
-        total, without_adviser, counts = school_counts(None)
+        total, without_adviser, counts = school_counts()
         matching = matching_condition(search=filters["q"], phase=filters["phase"], adviser_id=adviser_id)
-        page = names_page(None, user, today, page_number, current_app.config["PAGE_SIZE"], total=total,
+        page = names_page(user, today, page_number, current_app.config["PAGE_SIZE"], total=total,
                           matching=matching)
         page.items = overview_rows([school for school, _ in page.items], today,
                                    facts={school.id: facts for school, facts in page.items})
@@ -102,7 +102,7 @@ def _page_by_name(names, shown_ids, page_number, today):
     """The page of a caseload's schools by name (starred first, as ``sort_rows`` orders them), worked out for its
     rows alone."""
     listed = sorted((name for name in names if shown_ids is None or name.id in shown_ids),
-                    key=lambda name: (not name.starred, name.name.casefold()))
+                    key=lambda name: (not name.starred, name.name_key, name.id))
     page = ListPagination(listed, page_number, current_app.config["PAGE_SIZE"])
     schools = schools_with_people(name.id for name in page.items)
     page.items = overview_rows([schools[name.id] for name in page.items], today,
