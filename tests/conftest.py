@@ -9,6 +9,7 @@ depends on the day it runs; the ``travel`` fixture moves it for tests about othe
 
 import os
 import re
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
@@ -221,6 +222,23 @@ def sign_in(client):
         return response
 
     return _sign_in
+
+
+@contextmanager
+def disk_full_past(size: int):
+    """A full disk, played by a file size limit on this process: a write past ``size`` bytes fails (SIGXFSZ is
+    ignored meanwhile, so the write raises rather than the process stopping)."""
+    import resource
+    import signal
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
 
 
 def text_of(response) -> str:

@@ -11,6 +11,7 @@ import pytest
 from portal.evidence.direct_disk import BLOCK, BUFFER_BYTES, DirectAppender
 from portal.evidence.storage import LocalStorage
 from portal.evidence.streamed import StreamedPart
+from tests.conftest import disk_full_past
 
 MIB = 1024 * 1024
 
@@ -83,22 +84,12 @@ def test_without_direct_writes_the_page_cache_writes_the_same_bytes(tmp_path, mo
 
 
 def test_a_full_disk_during_a_direct_write_is_raised_not_lost(tmp_path):
-    """A file size limit plays the full disk (the process ignores SIGXFSZ so the write just fails): the failure
-    comes back to the request's thread and the part goes."""
-    import resource
-    import signal
-
+    """A file size limit plays the full disk (``disk_full_past``): the failure comes back to the request's thread
+    and the part goes."""
     part = StreamedPart(LocalStorage(tmp_path), max_bytes=64 * MIB)
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    try:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (6 * MIB, hard))
-        with pytest.raises(OSError):
-            for _ in range(12):
-                part.write(os.urandom(MIB))
-            part.sync()
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, handler)
+    with disk_full_past(6 * MIB), pytest.raises(OSError):
+        for _ in range(12):
+            part.write(os.urandom(MIB))
+        part.sync()
     part.close()
     assert not part.path.exists()

@@ -16,7 +16,7 @@ from portal.evidence.models import EvidenceFile
 from portal.evidence.storage import InvalidKey, LocalStorage, check_key
 from portal.evidence.streamed import PARSE_BUFFER_BYTES, StreamedPart, UploadRequest, store_upload
 from portal.extensions import db
-from tests.conftest import text_of
+from tests.conftest import disk_full_past, text_of
 from tests.test_evidence import PDF, _post, school  # noqa: F401  (school: the fixture)
 
 
@@ -222,22 +222,12 @@ def test_other_storage_keeps_werkzeugs_own_files(app):
 
 
 def test_a_write_that_fails_is_raised_not_lost(app, uploads):
-    """A full disk, played by a file size limit (the process ignores SIGXFSZ so the write just fails)."""
-    import resource
-    import signal
-
+    """A full disk, played by a file size limit (``disk_full_past``)."""
     part = StreamedPart(LocalStorage(uploads), max_bytes=10 * 1024 * 1024)
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    try:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, hard))
-        with pytest.raises(OSError):
-            for _ in range(8):
-                part.write(os.urandom(PARSE_BUFFER_BYTES))
-            part.sync()
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, handler)
+    with disk_full_past(1024 * 1024), pytest.raises(OSError):
+        for _ in range(8):
+            part.write(os.urandom(PARSE_BUFFER_BYTES))
+        part.sync()
     part.close()
     assert not part.path.exists()
 
