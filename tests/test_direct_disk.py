@@ -93,3 +93,17 @@ def test_a_full_disk_during_a_direct_write_is_raised_not_lost(tmp_path):
         part.sync()
     part.close()
     assert not part.path.exists()
+
+
+def test_a_refused_direct_write_goes_on_through_the_page_cache_until_the_disk_is_full(tmp_path):
+    """The disk fills up partway into a block: the direct write that would end there is refused (EINVAL), so the
+    buffer goes the ordinary way, which writes what fits and then fails; that failure is raised (not one of the
+    buffer's) and the part goes."""
+    part = StreamedPart(LocalStorage(tmp_path), max_bytes=64 * MIB)
+    with disk_full_past(6 * MIB + 100), pytest.raises(OSError) as failure:
+        for _ in range(12):
+            part.write(os.urandom(MIB))
+        part.sync()
+    assert not isinstance(failure.value, BufferError)
+    part.close()
+    assert not part.path.exists()

@@ -85,7 +85,10 @@ class DirectAppender:
             self._direct = None
         if not self._buffer.closed:
             self._view.release()
-            self._buffer.close()
+            try:
+                self._buffer.close()
+            except BufferError:  # a slice of it still held (by a failure's traceback): it goes with the slice
+                pass
 
     def _write(self, count: int) -> None:
         """Write the buffer's first ``count`` bytes (whole blocks) where they belong; keep the rest at its start."""
