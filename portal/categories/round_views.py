@@ -33,6 +33,7 @@ from portal.schools.models import PHASES, Role, School, SchoolRole
 from portal.schools.rules import in_name_order, load_people
 from portal.page_cache import kept_page
 
+
 def _by_name(row):
     return row.school.name_key, row.school.id  # as ``in_name_order`` sorts in SQL
 
