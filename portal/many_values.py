@@ -1,8 +1,13 @@
 """A condition "this column is one of these thousands of values", put the way each database answers it best.
 
-PostgreSQL takes the values as one array parameter (``column = ANY(:values)``): one statement however many there
-are, whose short text psycopg prepares once, where an ``IN`` list of hundreds of parameters is converted anew each
-time. SQLite has no arrays, so it is asked in slices well under its limit on parameters.
+``one_of``: one condition, for the ids of a page or of an LA's schools inside a bigger statement. On PostgreSQL a
+long list is one array parameter, unnested so the planner can hash it; SQLite takes an IN list.
+
+``among``: one condition per slice, for tens of thousands of values (a national reminder scan), each run as a
+statement of its own. PostgreSQL takes the values as one array parameter (``column = ANY(:values)``): one
+statement however many there are, whose short text psycopg prepares once, where an ``IN`` list of hundreds of
+parameters is converted anew each time. SQLite has no arrays, so it is asked in slices well under its limit on
+parameters.
 """
 
 from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select

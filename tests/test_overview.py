@@ -465,3 +465,24 @@ def test_a_schools_name_key_follows_its_name_however_it_is_written(app, world):
         db.session.execute(insert(School), [{"urn": 999001, "name": "Bulk LOADED", "phase": "Primary",
                                              "local_authority_id": local_authority.id}])  # as the benchmark builds
         assert db.session.scalar(select(School.name_key).where(School.urn == 999001)) == "bulk loaded"
+
+
+def test_sorted_by_latest_inspection_each_school_counts_its_newest_and_schools_never_inspected_come_last(
+        app, client, sign_in, borough):
+    from portal.auth.models import User
+    from portal.inspections.rules import record_inspection
+
+    with app.app_context():
+        admin = db.session.get(User, borough["admin"])
+        for school_id, inspected_on in ((borough["alder"], date(2019, 5, 1)), (borough["alder"], date(2024, 3, 6)),
+                                        (borough["birch"], date(2022, 1, 12))):
+            record_inspection(db.session.get(School, school_id), admin, inspected_on=inspected_on,
+                              inspection_type="Graded inspection", legacy_grade="Good", area_grades={},
+                              safeguarding_met=True, notes="", valid_area_grades={})
+        db.session.commit()
+    sign_in("admin@example.org")
+    assert _names(client, "sort=inspection") == ["Birch Academy", "Alder Primary", "Cedar Infant"]
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/overview.xlsx?sort=inspection").data)).active
+    inspected = {row[0]: row[8] for row in sheet.iter_rows(values_only=True) if row[0] in ("Alder Primary", "Birch Academy")}
+    assert {name: value.date() if hasattr(value, "date") else value for name, value in inspected.items()} == {
+        "Alder Primary": date(2024, 3, 6), "Birch Academy": date(2022, 1, 12)}

@@ -30,12 +30,12 @@ from portal.errors_domain import RuleBroken, attach_to_form, rule_for
 from portal.exports import filters_in_words, table_response
 from portal.extensions import db, htmx
 from portal.schools.models import PHASES, Role, School, SchoolRole
-from portal.schools.rules import in_name_order, load_people
+from portal.schools.rules import in_name_order, load_people, name_order_of
 from portal.page_cache import kept_page
 
 
 def _by_name(row):
-    return row.school.name_key, row.school.id  # as ``in_name_order`` sorts in SQL
+    return name_order_of(row.school)
 
 
 SORTS = {

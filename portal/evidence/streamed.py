@@ -55,17 +55,16 @@ class StreamedPart(io.RawIOBase):
 
     From its second piece on, a file is written on a thread of its own and hashed on another, while the request's
     thread goes back to reading the body: writing and hashing both let go of the GIL, so on two cores an upload
-    arrives about as fast as the slower of the three (SHA-256 costs about twice what writing does, but a write
-    into the page cache may wait a while for the disk). At most ``PIECES_WAITING`` pieces wait for either, so
-    memory stays small; anything that needs the hash or the whole file waits for both first (``_settle``). A
-    write that fails (a full disk) is raised on the request's thread, at its next piece or when it settles.
+    arrives about as fast as the slowest of the three. At most ``PIECES_WAITING`` pieces wait for either, so memory
+    stays small; anything that needs the hash or the whole file waits for both first (``_settle``). A write that
+    fails (a full disk) is raised on the request's thread, at its next piece or when it settles.
 
-    From the second piece on, the writing thread writes straight to disk, past the page cache, where the
-    filesystem allows it (``direct_disk.DirectAppender``): that costs little CPU and always the same. Elsewhere
-    (or for a file of one piece), every ``WRITE_BACK_BYTES`` the part asks the system to start writing what it has
-    so far to disk and to let go of those pages once written (``posix_fadvise``, where there is one). A big upload
-    then neither leaves hundreds of megabytes waiting in memory nor waits for all of them at the end, when storage
-    flushes it before adopting.
+    The writing thread writes straight to disk, past the page cache, where the filesystem allows it
+    (``direct_disk.DirectAppender``): that costs little CPU, and the same every time. Elsewhere (and for a file of
+    one piece) every ``WRITE_BACK_BYTES`` the part asks the system to start writing what it has so far to disk and
+    to let go of those pages once written (``posix_fadvise``, where there is one), so a big upload neither leaves
+    hundreds of megabytes waiting in memory nor waits for all of them at the end, when storage flushes it before
+    adopting.
     """
 
     PIECES_WAITING = 4

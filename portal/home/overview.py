@@ -15,7 +15,7 @@ from portal.categories.rules import movement
 from portal.extensions import db
 from portal.many_values import one_of
 from portal.schools.models import School, SchoolRole
-from portal.schools.rules import in_name_order
+from portal.schools.rules import in_name_order, name_order_of
 
 # What may be overdue at a school, in the order the table lists them.
 OVERDUE_KINDS = {
@@ -126,18 +126,6 @@ def add_details(rows, today: date):
         _details(waiting, list(waiting), half_term_on(today))
 
 
-def _newest_ids_per_school(model, ids, *order_by, where=()):
-    """A select of the id of the newest row of ``model`` for each school (by ``order_by`` descending)."""
-    ranked = (select(model.id, func.row_number().over(partition_by=model.school_id, order_by=[o.desc() for o in order_by])
-                     .label("rank")).where(model.school_id.in_(ids), *where).subquery())
-    return select(ranked.c.id).where(ranked.c.rank == 1)
-
-
-def _newest_per_school(model, ids, *order_by, where=()):
-    """The newest row of ``model`` for each school (by ``order_by`` descending): one statement."""
-    return select(model).where(model.id.in_(_newest_ids_per_school(model, ids, *order_by, where=where)))
-
-
 def _newest_of_school(model, *order_by, where=()):
     """The id of the school's newest row of ``model`` (by ``order_by`` descending), as a subquery correlated to the
     school of the query around it."""
@@ -148,7 +136,9 @@ def _newest_of_school(model, *order_by, where=()):
 def _latest_inspections(rows, ids):
     from portal.inspections.models import Inspection
 
-    for inspection in db.session.scalars(_newest_per_school(Inspection, ids, Inspection.inspected_on, Inspection.id)):
+    newest = _newest_of_school(Inspection, Inspection.inspected_on, Inspection.id)
+    for inspection in db.session.scalars(select(Inspection).join(School, Inspection.id == newest)
+                                         .where(one_of(School.id, ids))):
         rows[inspection.school_id].inspection = inspection
 
 
@@ -468,7 +458,7 @@ def filter_rows(rows, *, category_key="", overdue_kind="", movement_word=""):
 
 
 def _by_name(row):
-    return row.school.name_key, row.school.id  # as ``in_name_order`` sorts in SQL
+    return name_order_of(row.school)
 
 
 SORTS = {

@@ -17,6 +17,11 @@ def in_name_order():
     return name, School.id
 
 
+def name_order_of(school):
+    """The sort key ``in_name_order`` sorts by, for a school (or a row with its ``name_key`` and ``id``) in Python."""
+    return school.name_key, school.id
+
+
 def load_people(schools):
     """Fill in each school's roles with their people, in one statement for any number of schools: a list of
     every school is filtered and sorted without its people, which are loaded for the page shown."""
